@@ -1,0 +1,31 @@
+"""The lab's two groups and what they may do. Used by data migrations, so it takes the
+migration's historical ``apps``."""
+
+LAB_ADMINS = "Lab admins"
+MEMBERS = "Members"
+
+# Lab admins curate every record of these apps; user and group management stays with
+# superusers.
+LAB_APPS = ("people", "publications")
+LAB_ADMIN_ACTIONS = ("add", "change", "delete", "view")
+
+
+def sync_groups(apps, schema_editor=None) -> None:
+    """Create the groups and give "Lab admins" every add/change/delete/view permission of the
+    lab's apps. Idempotent; a migration that adds a model calls it again."""
+    from django.contrib.auth.management import create_permissions
+
+    # Permissions are normally created after migrate; make them exist now.
+    for app_config in apps.get_app_configs():
+        app_config.models_module = True
+        create_permissions(app_config, apps=apps, verbosity=0)
+        app_config.models_module = None
+
+    group_model = apps.get_model("auth", "Group")
+    permission_model = apps.get_model("auth", "Permission")
+    lab_admins, _ = group_model.objects.get_or_create(name=LAB_ADMINS)
+    group_model.objects.get_or_create(name=MEMBERS)
+    lab_permissions = permission_model.objects.filter(content_type__app_label__in=LAB_APPS)
+    lab_admins.permissions.add(
+        *(p for p in lab_permissions if p.codename.split("_", 1)[0] in LAB_ADMIN_ACTIONS)
+    )

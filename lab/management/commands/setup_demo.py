@@ -1,0 +1,51 @@
+import secrets
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from lab.groups import LAB_ADMINS
+from people.models import Person
+from publications.models import Paper
+
+
+class Command(BaseCommand):
+    help = (
+        "Local demo: load the seed fixtures into an empty database and create (or reset) a "
+        "lab-admin login, printing its password. Refuses to run in production mode."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--username", default="labadmin")
+        parser.add_argument(
+            "--password", default="", help="Default: a new random password, printed."
+        )
+
+    @transaction.atomic
+    def handle(self, *args, username, password, **options):
+        if not settings.DEBUG:
+            raise CommandError("setup_demo is for local use: it refuses to run with DEBUG off.")
+        if Person.objects.exists() or Paper.objects.exists():
+            self.stdout.write("The database already has lab records: seed data not loaded again.")
+        else:
+            call_command("loaddata", "lab", verbosity=0)
+            self.stdout.write(
+                f"Loaded the seed data: {Person.objects.count()} people, "
+                f"{Paper.objects.count()} papers."
+            )
+        password = password or secrets.token_urlsafe(12)
+        user, _ = get_user_model().objects.get_or_create(username=username)
+        user.is_staff = True
+        user.is_superuser = False
+        user.set_password(password)
+        user.save()
+        user.groups.add(Group.objects.get(name=LAB_ADMINS))
+        self.stdout.write(
+            self.style.SUCCESS(
+                "Demo lab-admin login (local only):\n"
+                f"  http://127.0.0.1:8000/admin/\n  user: {username}\n  password: {password}"
+            )
+        )

@@ -1,0 +1,211 @@
+"""Build the seed fixtures from the hand-curated source ``fixtures/source/lab.yaml``.
+
+The source is compact (a paper's authors are one byline) and reviewable; the fixture it
+becomes (``fixtures/lab.json``) is what ``manage.py loaddata lab`` loads. Bylines go through
+``paper_set_byline``, the same service the admin and imports use. Every reference is by
+slug, and the fixture uses natural keys, so it never depends on database ids.
+"""
+
+import datetime
+import json
+from pathlib import Path
+
+import yaml
+from django.core import serializers
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from people.matching import PersonMatcher
+from people.models import Award, Institution, Person, Role
+from people.names import split_name
+from publications.models import Authorship, Paper, PaperAward, Service, Venue
+from publications.services import paper_set_byline
+
+SOURCE = Path(__file__).resolve().parent.parent / "fixtures" / "source" / "lab.yaml"
+FIXTURE = Path(__file__).resolve().parent.parent / "fixtures" / "lab.json"
+
+# Models in load order; a model without a natural key is written without a pk, so loading
+# into an empty database creates its rows.
+FIXTURE_MODELS = [
+    Institution,
+    Person,
+    Venue,
+    Paper,
+    Authorship,
+    PaperAward,
+    Role,
+    Award,
+    Service,
+]
+
+# When the seed documents were curated: the timestamp every seed row carries.
+CURATED_AT = "2026-11-21T00:00:00Z"
+
+SECTIONS = ("institutions", "venues", "people", "papers", "roles", "awards", "service")
+
+
+class SeedError(ValueError):
+    """A source record that cannot be built; the message names the section and record."""
+
+
+def _partial(value, where: str) -> tuple[int | None, int | None]:
+    """'2019' -> (2019, None); '2019-08' -> (2019, 8); None -> (None, None)."""
+    if value is None:
+        return None, None
+    text = str(value)
+    try:
+        if "-" in text:
+            year, month = text.split("-")
+            return int(year), int(month)
+        return int(text), None
+    except ValueError:
+        raise SeedError(f"{where}: “{value}” is not YYYY or YYYY-MM.") from None
+
+
+def _save(obj, where: str):
+    try:
+        obj.full_clean()
+    except ValidationError as error:
+        raise SeedError(f"{where}: {error.message_dict}") from None
+    obj.save()
+    return obj
+
+
+def _take(record: dict, allowed: set[str], where: str) -> dict:
+    unknown = set(record) - allowed
+    if unknown:
+        raise SeedError(f"{where}: unknown keys {sorted(unknown)}.")
+    return dict(record)
+
+
+def build(source: dict) -> None:
+    """Create every record of ``source`` in the database (inside the caller's transaction)."""
+    unknown = set(source) - set(SECTIONS)
+    if unknown:
+        raise SeedError(f"Unknown sections {sorted(unknown)}.")
+    institutions: dict[str, Institution] = {}
+    parents = {}
+    for record in source.get("institutions", []):
+        where = f"institutions/{record.get('slug')}"
+        data = _take(record, {f.name for f in Institution._meta.fields} | {"parent"}, where)
+        parents[data["slug"]] = data.pop("parent", None)
+        institutions[data["slug"]] = _save(Institution(**data), where)
+    for slug, parent in parents.items():
+        if parent:
+            institution = institutions[slug]
+            institution.parent = _ref(institutions, parent, f"institutions/{slug}")
+            _save(institution, f"institutions/{slug}")
+
+    venues = {}
+    for record in source.get("venues", []):
+        where = f"venues/{record.get('slug')}"
+        data = _take(record, {f.name for f in Venue._meta.fields}, where)
+        data["publisher"] = _ref(institutions, data.get("publisher"), where)
+        venues[data["slug"]] = _save(Venue(**data), where)
+
+    people = {}
+    for record in source.get("people", []):
+        where = f"people/{record.get('slug')}"
+        data = _take(record, {f.name for f in Person._meta.fields}, where)
+        data["aliases"] = "\n".join(data.get("aliases") or [])
+        if data.get("birth_date"):
+            data["birth_date"] = datetime.date.fromisoformat(str(data["birth_date"]))
+        if not data.get("given_name") and not data.get("family_name"):
+            data["given_name"], data["family_name"] = split_name(data["name"])
+        people[data["slug"]] = _save(Person(**data), where)
+
+    matcher = PersonMatcher(people.values())
+    for record in source.get("papers", []):
+        where = f"papers/{record.get('slug')}"
+        allowed = {f.name for f in Paper._meta.fields} | {"byline", "awards"}
+        data = _take(record, allowed, where)
+        byline = data.pop("byline")
+        awards = data.pop("awards", None) or []
+        data["venue"] = _ref(venues, data.get("venue"), where)
+        paper = _save(Paper(**data), where)
+        try:
+            result = paper_set_byline(paper=paper, byline=byline, matcher=matcher)
+        except ValueError as error:
+            raise SeedError(f"{where}: {error}") from None
+        people.update((person.slug, person) for person in result.created)
+        for title in awards:
+            _save(PaperAward(paper=paper, title=title), f"{where} award")
+
+    for number, record in enumerate(source.get("roles", []), start=1):
+        where = f"roles #{number} ({record.get('person')}, {record.get('title')})"
+        allowed = {f.name for f in Role._meta.fields} | {"start", "end", "advisors"}
+        data = _take(record, allowed, where)
+        data["start_year"], data["start_month"] = _partial(data.pop("start", None), where)
+        data["end_year"], data["end_month"] = _partial(data.pop("end", None), where)
+        advisors = [_ref(people, slug, where) for slug in data.pop("advisors", None) or []]
+        data["person"] = _ref(people, data["person"], where)
+        data["institution"] = _ref(institutions, data.get("institution"), where)
+        role = _save(Role(**data), where)
+        role.advisors.set(advisors)
+
+    for number, record in enumerate(source.get("awards", []), start=1):
+        where = f"awards #{number} ({record.get('title')})"
+        data = _take(record, {f.name for f in Award._meta.fields}, where)
+        data["person"] = _ref(people, data["person"], where)
+        data["issuer"] = _ref(institutions, data.get("issuer"), where)
+        _save(Award(**data), where)
+
+    for number, record in enumerate(source.get("service", []), start=1):
+        where = f"service #{number} ({record.get('person')}, {record.get('venue')})"
+        data = _take(record, {f.name for f in Service._meta.fields}, where)
+        data["person"] = _ref(people, data["person"], where)
+        data["venue"] = _ref(venues, data["venue"], where)
+        _save(Service(**data), where)
+
+
+def _ref(objects: dict, slug, where: str):
+    if slug is None or slug == "":
+        return None
+    try:
+        return objects[slug]
+    except KeyError:
+        raise SeedError(f"{where}: nothing has the slug “{slug}”.") from None
+
+
+def serialize() -> str:
+    """The lab's records as a natural-key JSON fixture, in a stable order."""
+    objects = []
+    for model in FIXTURE_MODELS:
+        queryset = model._default_manager.order_by(*_stable_order(model))
+        objects.extend(queryset)
+    data = json.loads(
+        serializers.serialize(
+            "json",
+            objects,
+            use_natural_foreign_keys=True,
+            use_natural_primary_keys=True,
+        )
+    )
+    for item in data:
+        # Loading a fixture skips auto_now, so the rows need timestamps; a fixed one keeps
+        # the fixture reproducible (the build time would change it on every build).
+        item["fields"]["created"] = item["fields"]["modified"] = CURATED_AT
+        item.pop("pk", None)
+    return json.dumps(data, ensure_ascii=False, indent=1) + "\n"
+
+
+def _stable_order(model) -> list[str]:
+    if model is Authorship:
+        return ["paper__slug", "position"]
+    if model is PaperAward:
+        return ["paper__slug", "title"]
+    if any(f.name == "slug" for f in model._meta.fields):
+        return ["slug"]
+    return ["pk"]  # created in source order
+
+
+def build_fixture(source_path: Path = SOURCE) -> str:
+    """Build the fixture text from the source, leaving the database as it was."""
+    source = yaml.safe_load(source_path.read_text(encoding="utf-8"))
+    with transaction.atomic():
+        if any(model._default_manager.exists() for model in FIXTURE_MODELS):
+            raise SeedError("The database already has lab records: build from an empty one.")
+        build(source)
+        text = serialize()
+        transaction.set_rollback(True)
+    return text

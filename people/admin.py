@@ -1,0 +1,135 @@
+from django.contrib import admin
+from django.db.models import Count
+
+from lab.admin import PrefetchedAutocompleteInlineMixin
+from people.models import Award, Institution, Person, Role
+
+
+@admin.register(Institution)
+class InstitutionAdmin(admin.ModelAdmin):
+    list_display = ["name", "short_name", "kind", "parent", "country", "city", "people_count"]
+    list_filter = ["kind", "country"]
+    list_select_related = ["parent"]
+    search_fields = ["name", "short_name", "slug", "city"]
+    autocomplete_fields = ["parent"]
+    prepopulated_fields = {"slug": ["name"]}
+    readonly_fields = ["created", "modified"]
+    fieldsets = [
+        (None, {"fields": ["name", "short_name", "slug", "kind", "parent"]}),
+        ("Where", {"fields": ["country", "city", "url"]}),
+        ("Curation", {"fields": ["note", "created", "modified"]}),
+    ]
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(people_count=Count("roles__person", distinct=True))
+        )
+
+    @admin.display(description="people", ordering="people_count")
+    def people_count(self, obj):
+        return obj.people_count
+
+
+class RoleInline(PrefetchedAutocompleteInlineMixin, admin.StackedInline):
+    model = Role
+    fk_name = "person"
+    extra = 0
+    autocomplete_fields = ["institution", "advisors"]
+    fields = [
+        ("kind", "title"),
+        ("institution", "unit"),
+        ("start_year", "start_month", "end_year", "end_month", "end_unknown", "term"),
+        "advisors",
+        ("thesis_title", "location"),
+        "description",
+        "note",
+    ]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("advisors")
+
+
+class AwardInline(PrefetchedAutocompleteInlineMixin, admin.TabularInline):
+    model = Award
+    extra = 0
+    autocomplete_fields = ["issuer"]
+    fields = ["title", "year", "end_year", "ongoing", "issuer", "description"]
+
+
+@admin.register(Person)
+class PersonAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug", "email", "orcid", "paper_count", "match_by_name", "user"]
+    list_filter = ["match_by_name", "roles__kind", "roles__institution"]
+    list_select_related = ["user"]
+    search_fields = ["name", "aliases", "slug", "email", "orcid"]
+    raw_id_fields = ["user"]
+    prepopulated_fields = {"slug": ["name"]}
+    readonly_fields = ["created", "modified"]
+    date_hierarchy = "modified"
+    inlines = [RoleInline, AwardInline]
+    fieldsets = [
+        (
+            None,
+            {"fields": ["name", ("given_name", "family_name"), "slug", "aliases", "match_by_name"]},
+        ),
+        (
+            "Links",
+            {
+                "fields": [
+                    "email",
+                    "homepage",
+                    "orcid",
+                    "google_scholar",
+                    "dblp",
+                    "github",
+                    "linkedin",
+                ]
+            },
+        ),
+        ("Profile", {"fields": ["photo", "bio", "research_interests", "user"]}),
+        (
+            "Private (lab admins only)",
+            {"fields": ["phone", "birth_date", "address"], "classes": ["collapse"]},
+        ),
+        ("Curation", {"fields": ["note", "created", "modified"]}),
+    ]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).with_paper_count()
+
+    def get_readonly_fields(self, request, obj=None):
+        # Linking a login to a person is user management: superusers only.
+        readonly = super().get_readonly_fields(request, obj)
+        return readonly if request.user.is_superuser else [*readonly, "user"]
+
+    @admin.display(description="papers", ordering="paper_count")
+    def paper_count(self, obj):
+        return obj.paper_count
+
+
+@admin.register(Role)
+class RoleAdmin(admin.ModelAdmin):
+    list_display = ["person", "kind", "title", "institution", "unit", "dates"]
+    list_filter = ["kind", "institution"]
+    list_select_related = ["person", "institution"]
+    search_fields = [
+        "person__name",
+        "title",
+        "unit",
+        "institution__name",
+        "institution__short_name",
+    ]
+    autocomplete_fields = ["person", "institution", "advisors"]
+    readonly_fields = ["created", "modified"]
+
+
+@admin.register(Award)
+class AwardAdmin(admin.ModelAdmin):
+    list_display = ["title", "person", "years", "issuer"]
+    list_filter = ["year", "issuer"]
+    list_select_related = ["person", "issuer"]
+    search_fields = ["title", "person__name", "description"]
+    autocomplete_fields = ["person", "issuer"]
+    readonly_fields = ["created", "modified"]

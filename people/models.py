@@ -1,0 +1,299 @@
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import F, Q
+from django.urls import reverse
+from django_countries.fields import CountryField
+
+from lab.models import (
+    TimeStampedModel,
+    format_span,
+    month_field,
+    span_constraints,
+    year_constraints,
+    year_field,
+)
+from people.enums import InstitutionKind, RoleKind, Term
+from people.names import split_lines
+from people.validators import ORCID_PATTERN, validate_github_username, validate_orcid
+
+
+class SlugQuerySet(models.QuerySet):
+    """Natural keys by slug, so fixtures and spreadsheets never depend on database ids."""
+
+    def get_by_natural_key(self, slug):
+        return self.get(slug=slug)
+
+
+class InstitutionQuerySet(SlugQuerySet):
+    def for_list(self):
+        return self.select_related("parent")
+
+
+class Institution(TimeStampedModel):
+    name = models.CharField(
+        max_length=200, help_text="e.g. The Hong Kong University of Science and Technology"
+    )
+    short_name = models.CharField(max_length=50, blank=True, help_text="e.g. HKUST")
+    slug = models.SlugField(max_length=100, unique=True)
+    kind = models.CharField(
+        max_length=20, choices=InstitutionKind.choices, default=InstitutionKind.UNIVERSITY
+    )
+    parent = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+        help_text="The larger body this one belongs to, e.g. iSING Lab → HKUST.",
+    )
+    country = CountryField(blank=True)
+    city = models.CharField(max_length=100, blank=True)
+    url = models.URLField("website", blank=True)
+    note = models.TextField(blank=True)
+
+    objects = InstitutionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(parent=F("pk")), name="institution_not_own_parent"),
+            models.CheckConstraint(
+                condition=Q(kind__in=InstitutionKind.values), name="institution_kind_valid"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.name} ({self.short_name})" if self.short_name else self.name
+
+    def natural_key(self):
+        return (self.slug,)
+
+    def get_absolute_url(self):
+        return reverse("admin:people_institution_change", args=[self.pk])
+
+    def clean(self):
+        # The check constraint catches a direct self-reference; a longer cycle
+        # (A → B → A) needs a walk up the chain.
+        seen = {self.pk}
+        ancestor = self.parent
+        while ancestor is not None:
+            if ancestor.pk in seen:
+                raise ValidationError(
+                    {"parent": "An institution cannot be inside itself (the parents form a loop)."}
+                )
+            seen.add(ancestor.pk)
+            ancestor = ancestor.parent
+
+
+class PersonQuerySet(SlugQuerySet):
+    def with_paper_count(self):
+        return self.annotate(paper_count=models.Count("authorships", distinct=True))
+
+    def profiled(self):
+        """People with a profile of their own, not co-authors known only by name."""
+        return self.filter(Q(roles__isnull=False) | ~Q(bio="")).distinct()
+
+
+class Person(TimeStampedModel):
+    name = models.CharField(
+        max_length=200, help_text="As displayed, Unicode kept, e.g. Ixeia Sánchez Pérez."
+    )
+    given_name = models.CharField(max_length=100, blank=True)
+    family_name = models.CharField(max_length=100, blank=True)
+    slug = models.SlugField(
+        max_length=100, unique=True, help_text="Tells namesakes apart: hao-wang, hao-wang-2."
+    )
+    aliases = models.TextField(
+        blank=True,
+        help_text="Other spellings of the name used on papers, one per line. "
+        "Searched, and used to match authors on import.",
+    )
+    match_by_name = models.BooleanField(
+        default=True,
+        help_text="Match this person to bylines by name and aliases. Switch off for a namesake "
+        "who must only be picked explicitly (“Hao Wang <hao-wang-2>”).",
+    )
+    email = models.EmailField(blank=True, help_text="Shown to logged-in members only.")
+    homepage = models.URLField(blank=True)
+    orcid = models.CharField(
+        "ORCID iD",
+        max_length=19,
+        blank=True,
+        validators=[validate_orcid],
+        help_text="e.g. 0000-0002-1825-0097",
+    )
+    google_scholar = models.URLField("Google Scholar profile", blank=True)
+    dblp = models.URLField("DBLP page", blank=True)
+    github = models.CharField(
+        "GitHub user", max_length=39, blank=True, validators=[validate_github_username]
+    )
+    linkedin = models.URLField("LinkedIn profile", blank=True)
+    photo = models.ImageField(upload_to="people/", blank=True)
+    bio = models.TextField(blank=True, help_text="Markdown; sanitised when shown.")
+    research_interests = models.TextField(blank=True, help_text="One interest per line.")
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="person",
+        help_text="The login of this person, who may then edit their own profile.",
+    )
+    # Private: only lab admins ever see these.
+    phone = models.CharField(max_length=50, blank=True, help_text="Private: lab admins only.")
+    birth_date = models.DateField(null=True, blank=True, help_text="Private: lab admins only.")
+    address = models.TextField(blank=True, help_text="Private postal address: lab admins only.")
+    note = models.TextField(blank=True, help_text="Curators' note, e.g. where sources disagree.")
+
+    objects = PersonQuerySet.as_manager()
+
+    PRIVATE_FIELDS = ("phone", "birth_date", "address")
+
+    class Meta:
+        verbose_name_plural = "people"
+        ordering = ["name", "slug"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["orcid"], condition=~Q(orcid=""), name="unique_person_orcid"
+            ),
+            models.CheckConstraint(
+                condition=Q(orcid="") | Q(orcid__regex=ORCID_PATTERN),
+                name="person_orcid_format",
+            ),
+            models.CheckConstraint(condition=~Q(name=""), name="person_name_not_empty"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def natural_key(self):
+        return (self.slug,)
+
+    def get_absolute_url(self):
+        return reverse("admin:people_person_change", args=[self.pk])
+
+    @property
+    def alias_list(self) -> list[str]:
+        return split_lines(self.aliases)
+
+    @property
+    def interest_list(self) -> list[str]:
+        return split_lines(self.research_interests)
+
+
+class Role(TimeStampedModel):
+    """A person's tie to an institution over time: a degree, a job, a visit, a TA-ship."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="roles")
+    kind = models.CharField(max_length=20, choices=RoleKind.choices)
+    title = models.CharField(
+        max_length=200, help_text="e.g. Ph.D. in Computer Science, Postdoc, Teaching Assistant"
+    )
+    institution = models.ForeignKey(
+        Institution, null=True, blank=True, on_delete=models.PROTECT, related_name="roles"
+    )
+    unit = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text="Department, lab or course, e.g. COMP 3511 - Operating Systems",
+    )
+    start_year = year_field("start year")
+    start_month = month_field("start month")
+    end_year = year_field("end year", help_text="Leave empty while the role goes on.")
+    end_month = month_field("end month")
+    end_unknown = models.BooleanField(
+        "ended, date unknown",
+        default=False,
+        help_text="The role is over but no source gives its end; an empty end otherwise "
+        "means “present”.",
+    )
+    term = models.CharField(
+        max_length=10,
+        choices=Term.choices,
+        blank=True,
+        help_text="For teaching terms given as “Spring 2020”.",
+    )
+    advisors = models.ManyToManyField(Person, blank=True, related_name="advisees")
+    thesis_title = models.CharField(max_length=300, blank=True)
+    location = models.CharField(max_length=200, blank=True, help_text="e.g. Beijing, China")
+    description = models.TextField(blank=True, help_text="Markdown bullets.")
+    note = models.TextField(blank=True, help_text="Curators' note, e.g. where sources disagree.")
+
+    class Meta:
+        ordering = [
+            F("start_year").desc(nulls_last=True),
+            F("start_month").desc(nulls_last=True),
+            "title",
+        ]
+        constraints = [
+            *span_constraints("role"),
+            models.CheckConstraint(condition=Q(kind__in=RoleKind.values), name="role_kind_valid"),
+            models.CheckConstraint(
+                condition=Q(term="") | Q(term__in=Term.values), name="role_term_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(end_unknown=False) | Q(end_year__isnull=True),
+                name="role_end_unknown_has_no_end",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.title} ({self.dates})" if self.dates else self.title
+
+    @property
+    def dates(self) -> str:
+        if self.term and self.start_year and self.end_year in (None, self.start_year):
+            return f"{self.get_term_display()} {self.start_year}"
+        return format_span(
+            self.start_year,
+            self.start_month,
+            self.end_year,
+            self.end_month,
+            ongoing=not self.end_unknown,
+        )
+
+    @property
+    def is_current(self) -> bool:
+        return self.end_year is None and not self.end_unknown
+
+
+class Award(TimeStampedModel):
+    """An honour to a person; a paper's award is a publications.PaperAward instead."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="awards")
+    title = models.CharField(max_length=300, help_text="e.g. Google Ph.D. Fellowship")
+    year = year_field("year", required=True, help_text="The year awarded, or the first year.")
+    end_year = year_field("end year", help_text="The last year, for an award held over years.")
+    ongoing = models.BooleanField(default=False, help_text="Held “until now”, e.g. 2019 - now.")
+    issuer = models.ForeignKey(
+        Institution, null=True, blank=True, on_delete=models.PROTECT, related_name="awards"
+    )
+    description = models.TextField(
+        blank=True, help_text="e.g. Only-ever recipient from Singapore in Systems & Networking"
+    )
+
+    class Meta:
+        ordering = ["-year", "title"]
+        constraints = [
+            *year_constraints("award", "year", "end_year"),
+            models.CheckConstraint(
+                condition=Q(end_year__isnull=True) | Q(end_year__gte=F("year")),
+                name="award_end_not_before_start",
+            ),
+            models.CheckConstraint(
+                condition=Q(ongoing=False) | Q(end_year__isnull=True),
+                name="award_ongoing_has_no_end",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.title} ({self.years})"
+
+    @property
+    def years(self) -> str:
+        if self.ongoing:
+            return f"{self.year} – present"
+        if self.end_year and self.end_year != self.year:
+            return f"{self.year} – {self.end_year}"
+        return str(self.year)

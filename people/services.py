@@ -1,0 +1,20 @@
+from django.db import transaction
+
+from lab.slugs import unique_slug
+from people.models import Person
+from people.names import split_name
+
+
+@transaction.atomic
+def person_create(*, name: str, **fields) -> Person:
+    """Create a person from a display name, splitting given/family names and picking a free
+    slug (``hao-wang-2`` when ``hao-wang`` is taken)."""
+    name = " ".join(name.split())
+    given, family = split_name(name)
+    fields.setdefault("given_name", given)
+    fields.setdefault("family_name", family)
+    fields.setdefault("slug", unique_slug(Person.objects.all(), name))
+    person = Person(name=name, **fields)
+    person.full_clean()
+    person.save()
+    return person

@@ -1,0 +1,296 @@
+from django import forms
+from django.contrib import admin, messages
+from django.db.models import Count
+from django.utils.html import format_html, format_html_join
+
+from lab.admin import PrefetchedAutocompleteInlineMixin
+from people.admin import PersonAdmin
+from people.matching import PersonMatcher
+from people.models import Person
+from publications.byline import MARKS, BylineError
+from publications.models import Authorship, Paper, PaperAward, Service, Venue
+from publications.services import (
+    AuthorSpec,
+    byline_resolve,
+    paper_byline,
+    paper_set_authorships,
+    paper_set_byline,
+)
+
+MARK_LEGEND = ", ".join(f"{sign} {field.replace('_', ' ')}" for sign, field in MARKS.items())
+
+
+@admin.register(Venue)
+class VenueAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "name", "kind", "publisher", "paper_count"]
+    list_filter = ["kind", "publisher"]
+    list_select_related = ["publisher"]
+    search_fields = ["name", "short_name", "slug"]
+    autocomplete_fields = ["publisher"]
+    prepopulated_fields = {"slug": ["short_name"]}
+    readonly_fields = ["created", "modified"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(paper_count=Count("papers"))
+
+    @admin.display(description="papers", ordering="paper_count")
+    def paper_count(self, obj):
+        return obj.paper_count
+
+
+class AuthorshipFormSet(forms.BaseInlineFormSet):
+    """Saves the author rows through ``paper_set_authorships``, so reordering or swapping
+    authors never trips the unique constraints half-way through."""
+
+    def clean(self):
+        super().clean()
+        positions, people = {}, {}
+        for form in self.forms:
+            if not hasattr(form, "cleaned_data") or not form.cleaned_data:
+                continue
+            if self.can_delete and self._should_delete_form(form):
+                continue
+            position, person = form.cleaned_data.get("position"), form.cleaned_data.get("person")
+            if position in positions:
+                form.add_error("position", f"Position {position} is used twice.")
+            if person is not None and person.pk in people:
+                form.add_error("person", f"{person} is listed twice.")
+            positions[position] = form
+            if person is not None:
+                people[person.pk] = form
+
+    def save(self, commit=True):
+        instances = super().save(commit=False)  # fills new/changed/deleted_objects for the log
+        if commit:
+            kept = [
+                form
+                for form in self.forms
+                if form.cleaned_data and not (self.can_delete and self._should_delete_form(form))
+            ]
+            kept.sort(key=lambda form: form.cleaned_data["position"])
+            paper_set_authorships(
+                paper=self.instance,
+                authors=[
+                    AuthorSpec(
+                        person=form.cleaned_data["person"],
+                        printed_name=form.cleaned_data.get("printed_name", ""),
+                        equal_contribution=form.cleaned_data.get("equal_contribution", False),
+                        lead=form.cleaned_data.get("lead", False),
+                        mentee=form.cleaned_data.get("mentee", False),
+                        corresponding=form.cleaned_data.get("corresponding", False),
+                        affiliations=form.cleaned_data.get("affiliations"),
+                    )
+                    for form in kept
+                ],
+            )
+        return instances
+
+
+class AuthorshipInline(PrefetchedAutocompleteInlineMixin, admin.TabularInline):
+    model = Authorship
+    formset = AuthorshipFormSet
+    extra = 0
+    ordering = ["position"]
+    autocomplete_fields = ["person", "affiliations"]
+    fields = [
+        "position",
+        "person",
+        "printed_name",
+        "equal_contribution",
+        "lead",
+        "mentee",
+        "corresponding",
+        "affiliations",
+    ]
+
+    def get_queryset(self, request):
+        return (
+            super().get_queryset(request).select_related("person").prefetch_related("affiliations")
+        )
+
+
+class PaperAwardInline(admin.TabularInline):
+    model = PaperAward
+    extra = 0
+    fields = ["title"]
+
+
+class PaperAdminForm(forms.ModelForm):
+    byline = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2, "cols": 100}),
+        help_text=(
+            "All authors in order, separated by “;”, marks right after the name "
+            f"({MARK_LEGEND}), e.g. “Qinghao Hu*; Meng Zhang*; Peng Sun”. A namesake is "
+            "picked by slug: “Hao Wang <hao-wang-2>”. New names become new people. "
+            "Changing this line replaces the author rows below."
+        ),
+    )
+
+    class Meta:
+        model = Paper
+        fields = "__all__"  # noqa: DJ007 - the admin narrows the fields to its fieldsets
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.matcher = None
+        if self.instance.pk:
+            self.initial["byline"] = paper_byline(self.instance, matcher=self._matcher())
+
+    def _matcher(self) -> PersonMatcher:
+        if self.matcher is None:
+            self.matcher = PersonMatcher.from_database()
+        return self.matcher
+
+    def clean_byline(self):
+        byline = self.cleaned_data["byline"].strip()
+        if "byline" not in self.changed_data:
+            return byline
+        if not byline:
+            if self.instance.pk:
+                raise forms.ValidationError("A paper keeps at least one author.")
+            return byline
+        try:
+            resolved = byline_resolve(byline=byline, matcher=self._matcher())
+        except BylineError as error:
+            raise forms.ValidationError(str(error)) from None
+        self.new_people = [entry.name for entry, person in resolved if person is None]
+        return byline
+
+
+@admin.register(Paper)
+class PaperAdmin(admin.ModelAdmin):
+    form = PaperAdminForm
+    list_display = ["title", "byline", "venue", "year", "status", "selected", "authors_complete"]
+    list_filter = ["status", "year", "venue__kind", "venue", "selected", "authors_complete"]
+    list_select_related = ["venue"]
+    search_fields = [
+        "title",
+        "system_name",
+        "doi",
+        "arxiv_id",
+        "authorships__person__name",
+        "authorships__printed_name",
+    ]
+    autocomplete_fields = ["venue"]
+    prepopulated_fields = {"slug": ["title"]}
+    readonly_fields = ["created", "modified"]
+    date_hierarchy = "modified"
+    inlines = [AuthorshipInline, PaperAwardInline]
+    fieldsets = [
+        (None, {"fields": ["title", "system_name", "slug", "byline", "authors_complete"]}),
+        ("Where and when", {"fields": ["venue", ("year", "month"), "status", "selected"]}),
+        (
+            "Content and links",
+            {"fields": ["abstract", "doi", "arxiv_id", "url", "pdf_url", "code_url"]},
+        ),
+        ("Curation", {"fields": ["note", "created", "modified"]}),
+    ]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).for_list()
+
+    @admin.display(description="authors")
+    def byline(self, obj):
+        return paper_byline(obj)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        if "byline" not in form.changed_data or not form.cleaned_data["byline"]:
+            return
+        if any(formset.model is Authorship and formset.has_changed() for formset in formsets):
+            messages.warning(request, "The byline replaced the author rows you edited below.")
+        result = paper_set_byline(
+            paper=form.instance, byline=form.cleaned_data["byline"], matcher=form._matcher()
+        )
+        if result.created:
+            messages.info(
+                request,
+                format_html(
+                    "New people created from the byline: {}",
+                    format_html_join(
+                        ", ",
+                        '<a href="{}">{}</a>',
+                        ((p.get_absolute_url(), p.name) for p in result.created),
+                    ),
+                ),
+            )
+
+
+@admin.register(Authorship)
+class AuthorshipAdmin(admin.ModelAdmin):
+    list_display = ["paper", "position", "person", "printed_name", "marks"]
+    list_select_related = ["paper", "person"]
+    list_filter = ["equal_contribution", "lead", "mentee", "corresponding"]
+    search_fields = ["paper__title", "person__name", "printed_name"]
+    autocomplete_fields = ["paper", "person", "affiliations"]
+    readonly_fields = ["created", "modified"]
+
+
+@admin.register(PaperAward)
+class PaperAwardAdmin(admin.ModelAdmin):
+    list_display = ["title", "paper"]
+    list_select_related = ["paper"]
+    search_fields = ["title", "paper__title"]
+    autocomplete_fields = ["paper"]
+    readonly_fields = ["created", "modified"]
+
+
+@admin.register(Service)
+class ServiceAdmin(admin.ModelAdmin):
+    list_display = ["person", "kind", "venue", "years", "note"]
+    list_filter = ["kind", "venue"]
+    list_select_related = ["person", "venue"]
+    search_fields = ["person__name", "venue__name", "venue__short_name", "note"]
+    autocomplete_fields = ["person", "venue"]
+    readonly_fields = ["created", "modified"]
+
+
+class ServiceInline(PrefetchedAutocompleteInlineMixin, admin.TabularInline):
+    model = Service
+    extra = 0
+    autocomplete_fields = ["venue"]
+    fields = ["kind", "venue", "start_year", "end_year", "note"]
+
+
+class PaperOfPersonInline(admin.TabularInline):
+    """The person's papers, read-only: bylines are edited on the paper."""
+
+    model = Authorship
+    fk_name = "person"
+    verbose_name = "paper"
+    verbose_name_plural = "papers"
+    extra = 0
+    can_delete = False
+    fields = ["paper_link", "venue_year", "position", "marks"]
+    readonly_fields = fields
+    ordering = ["-paper__year", "paper__title"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("paper__venue", "person")
+
+    @admin.display(description="paper")
+    def paper_link(self, obj):
+        return format_html('<a href="{}">{}</a>', obj.paper.get_absolute_url(), obj.paper.title)
+
+    @admin.display(description="venue, year")
+    def venue_year(self, obj):
+        venue = obj.paper.venue
+        return f"{venue}, {obj.paper.year}" if venue else str(obj.paper.year)
+
+
+class PersonWithPublicationsAdmin(PersonAdmin):
+    """The people app's PersonAdmin plus what publications adds to a person: service and
+    papers (people never imports publications, so the inlines are attached here)."""
+
+    inlines = [*PersonAdmin.inlines, ServiceInline, PaperOfPersonInline]
+
+
+admin.site.unregister(Person)
+admin.site.register(Person, PersonWithPublicationsAdmin)

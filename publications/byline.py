@@ -1,0 +1,91 @@
+"""The one-line byline: ``Qinghao Hu*; Meng Zhang*; Peng Sun``.
+
+Authors are separated by ``;`` and carry their marks right after the name:
+
+====  =============================================
+mark  meaning
+====  =============================================
+``*``  equal contribution
+``†``  system/project lead
+``‡``  mentee of the profiled author
+``✉``  corresponding author
+====  =============================================
+
+A namesake is picked by slug in angle brackets: ``Hao Wang <hao-wang-2>``.
+"""
+
+import re
+from dataclasses import dataclass
+
+MARKS = {
+    "*": "equal_contribution",
+    "†": "lead",
+    "‡": "mentee",
+    "✉": "corresponding",
+}
+MARK_FIELDS = tuple(MARKS.values())
+_SLUG = re.compile(r"<\s*([^<>]*?)\s*>")
+_TRAILING_MARKS = re.compile(r"[\s" + re.escape("".join(MARKS)) + r"]+$")
+_SLUG_SHAPE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+
+
+class BylineError(ValueError):
+    """A byline that cannot be read; the message names the author and what is wrong."""
+
+
+@dataclass(frozen=True)
+class BylineEntry:
+    name: str
+    slug: str = ""
+    equal_contribution: bool = False
+    lead: bool = False
+    mentee: bool = False
+    corresponding: bool = False
+
+    @property
+    def marks(self) -> str:
+        return "".join(sign for sign, field in MARKS.items() if getattr(self, field))
+
+
+def parse_byline(byline: str) -> list[BylineEntry]:
+    """Read a byline into entries, in order. Raises BylineError naming the faulty author."""
+    entries = []
+    parts = [part.strip() for part in re.split(r"[;\n]", byline)]
+    for number, part in enumerate((p for p in parts if p), start=1):
+        entries.append(_parse_entry(part, number))
+    if not entries:
+        raise BylineError("The byline is empty: list the authors separated by “;”.")
+    return entries
+
+
+def _parse_entry(text: str, number: int) -> BylineEntry:
+    where = f"Author {number} (“{text}”)"
+    slugs = _SLUG.findall(text)
+    if len(slugs) > 1:
+        raise BylineError(f"{where} names more than one slug.")
+    slug = slugs[0] if slugs else ""
+    if slug and not _SLUG_SHAPE.match(slug):
+        raise BylineError(f"{where}: “{slug}” is not a slug (lowercase letters, digits, hyphens).")
+    rest = _SLUG.sub(" ", text)
+    marks_match = _TRAILING_MARKS.search(rest)
+    marks = marks_match.group(0) if marks_match else ""
+    name = " ".join(rest[: len(rest) - len(marks)].split())
+    if not name:
+        raise BylineError(f"{where} has no name.")
+    if any(sign in name for sign in MARKS):
+        raise BylineError(f"{where}: marks ({' '.join(MARKS)}) go after the name, not inside it.")
+    if "," in name:
+        raise BylineError(f"{where} contains a comma: separate authors with “;”.")
+    if "<" in name or ">" in name:
+        raise BylineError(f"{where}: a slug goes in one pair of angle brackets, “<hao-wang-2>”.")
+    flags = {field: sign in marks for sign, field in MARKS.items()}
+    return BylineEntry(name=name, slug=slug, **flags)
+
+
+def format_entry(entry: BylineEntry, *, with_slug: bool = False) -> str:
+    slug = f" <{entry.slug}>" if with_slug and entry.slug else ""
+    return f"{entry.name}{entry.marks}{slug}"
+
+
+def format_byline(entries, *, with_slug=lambda entry: False) -> str:
+    return "; ".join(format_entry(entry, with_slug=with_slug(entry)) for entry in entries)

@@ -1,0 +1,269 @@
+from django.db import models
+from django.db.models import F, Prefetch, Q
+from django.db.models.functions import Lower
+from django.urls import reverse
+
+from lab.models import (
+    TimeStampedModel,
+    month_field,
+    month_in_range,
+    span_constraints,
+    year_constraints,
+    year_field,
+)
+from people.models import Institution, Person, SlugQuerySet
+from publications.byline import MARKS
+from publications.enums import PaperStatus, ServiceKind, VenueKind
+
+DOI_PATTERN = r"^10\.[0-9]{4,9}/\S+$"
+ARXIV_PATTERN = r"^([0-9]{4}\.[0-9]{4,5}|[a-z\-]+(\.[A-Z]{2})?/[0-9]{7})(v[0-9]+)?$"
+
+
+class Venue(TimeStampedModel):
+    """A conference, journal, workshop or preprint server: the series, not one year."""
+
+    name = models.CharField(
+        max_length=300,
+        help_text="e.g. USENIX Symposium on Networked Systems Design and Implementation",
+    )
+    short_name = models.CharField(max_length=50, blank=True, help_text="e.g. NSDI")
+    slug = models.SlugField(max_length=100, unique=True)
+    kind = models.CharField(max_length=20, choices=VenueKind.choices, default=VenueKind.CONFERENCE)
+    publisher = models.ForeignKey(
+        Institution,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="venues",
+        help_text="e.g. USENIX, ACM, IEEE",
+    )
+    url = models.URLField("website", blank=True)
+    dblp = models.URLField("DBLP page", blank=True)
+    note = models.TextField(blank=True)
+
+    objects = SlugQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["short_name", "name"]
+        constraints = [
+            models.CheckConstraint(condition=Q(kind__in=VenueKind.values), name="venue_kind_valid"),
+        ]
+
+    def __str__(self):
+        return self.short_name or self.name
+
+    def natural_key(self):
+        return (self.slug,)
+
+    def get_absolute_url(self):
+        return reverse("admin:publications_venue_change", args=[self.pk])
+
+
+class AuthorshipQuerySet(models.QuerySet):
+    def get_by_natural_key(self, paper_slug, position):
+        return self.get(paper__slug=paper_slug, position=position)
+
+    def in_order(self):
+        return self.select_related("person").order_by("position")
+
+
+class PaperQuerySet(SlugQuerySet):
+    def published(self):
+        return self.filter(status=PaperStatus.PUBLISHED)
+
+    def preprints(self):
+        return self.filter(status=PaperStatus.PREPRINT)
+
+    def selected(self):
+        return self.filter(selected=True)
+
+    def by(self, person: Person):
+        return self.filter(authorships__person=person)
+
+    def in_year(self, year: int):
+        return self.filter(year=year)
+
+    def for_list(self):
+        """Everything a list of papers shows, in a fixed number of queries: the venue, the
+        ordered byline with its people, and the awards."""
+        return self.select_related("venue").prefetch_related(
+            Prefetch("authorships", queryset=Authorship.objects.in_order()),
+            "awards",
+        )
+
+
+class Paper(TimeStampedModel):
+    """One work, however many people list it."""
+
+    title = models.CharField(max_length=500)
+    slug = models.SlugField(max_length=100, unique=True)
+    system_name = models.CharField(
+        max_length=100, blank=True, help_text="The system's name used in talk, e.g. FuseLink."
+    )
+    venue = models.ForeignKey(
+        Venue, null=True, blank=True, on_delete=models.PROTECT, related_name="papers"
+    )
+    year = year_field("year", help_text="Empty for an undated preprint.")
+    month = month_field("month")
+    status = models.CharField(
+        max_length=20, choices=PaperStatus.choices, default=PaperStatus.PUBLISHED
+    )
+    abstract = models.TextField(blank=True)
+    doi = models.CharField(
+        "DOI",
+        max_length=200,
+        blank=True,
+        help_text="e.g. 10.1145/3669940.3707266 (without https://doi.org/)",
+    )
+    arxiv_id = models.CharField("arXiv id", max_length=40, blank=True, help_text="e.g. 2403.07648")
+    url = models.URLField("URL", blank=True)
+    pdf_url = models.URLField("PDF URL", blank=True)
+    code_url = models.URLField("code URL", blank=True)
+    authors_complete = models.BooleanField(
+        default=True,
+        help_text="Untick when the sources list only some of the authors.",
+    )
+    note = models.TextField(blank=True, help_text="e.g. Invited Submission to USENIX ;login:")
+    selected = models.BooleanField(default=False, help_text="Featured on pages.")
+    authors = models.ManyToManyField(
+        Person, through="Authorship", related_name="papers", blank=True
+    )
+
+    objects = PaperQuerySet.as_manager()
+
+    class Meta:
+        # Undated work (preprints "in submission") first, as on a CV.
+        ordering = [
+            F("year").desc(nulls_first=True),
+            F("month").desc(nulls_last=True),
+            "title",
+        ]
+        constraints = [
+            *year_constraints("paper", "year"),
+            models.CheckConstraint(condition=month_in_range("month"), name="paper_month_valid"),
+            models.CheckConstraint(
+                condition=Q(status__in=PaperStatus.values), name="paper_status_valid"
+            ),
+            models.UniqueConstraint(Lower("doi"), condition=~Q(doi=""), name="unique_paper_doi"),
+            models.CheckConstraint(
+                condition=Q(doi="") | Q(doi__regex=DOI_PATTERN), name="paper_doi_format"
+            ),
+            models.UniqueConstraint(
+                fields=["arxiv_id"], condition=~Q(arxiv_id=""), name="unique_paper_arxiv_id"
+            ),
+            models.CheckConstraint(condition=~Q(title=""), name="paper_title_not_empty"),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def natural_key(self):
+        return (self.slug,)
+
+    def get_absolute_url(self):
+        return reverse("admin:publications_paper_change", args=[self.pk])
+
+
+class Authorship(TimeStampedModel):
+    """One place on a paper's ordered author list."""
+
+    paper = models.ForeignKey(Paper, on_delete=models.CASCADE, related_name="authorships")
+    # PROTECT: deleting someone who authored papers would silently rewrite those bylines.
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="authorships")
+    position = models.PositiveSmallIntegerField(help_text="1 for the first author.")
+    printed_name = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text="The name as printed on this paper, when it differs from the person's name.",
+    )
+    equal_contribution = models.BooleanField("equal contribution (*)", default=False)
+    lead = models.BooleanField("system/project lead (†)", default=False)
+    mentee = models.BooleanField("mentee (‡)", default=False)
+    corresponding = models.BooleanField("corresponding author (✉)", default=False)
+    affiliations = models.ManyToManyField(
+        Institution,
+        blank=True,
+        related_name="authorships",
+        help_text="Affiliations printed on this paper, when they matter.",
+    )
+
+    objects = AuthorshipQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["paper", "position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["paper", "position"], name="unique_authorship_position"
+            ),
+            models.UniqueConstraint(fields=["paper", "person"], name="unique_authorship_person"),
+            models.CheckConstraint(condition=Q(position__gte=1), name="authorship_position_gte_1"),
+        ]
+
+    def __str__(self):
+        return f"{self.position}. {self.display_name}"
+
+    def natural_key(self):
+        return (*self.paper.natural_key(), self.position)
+
+    natural_key.dependencies = ["publications.paper"]
+
+    @property
+    def display_name(self) -> str:
+        return self.printed_name or self.person.name
+
+    @property
+    def marks(self) -> str:
+        """The printed marks, e.g. "*†"."""
+        return "".join(sign for sign, field in MARKS.items() if getattr(self, field))
+
+
+class PaperAward(TimeStampedModel):
+    paper = models.ForeignKey(Paper, on_delete=models.CASCADE, related_name="awards")
+    title = models.CharField(
+        max_length=300, help_text="e.g. Distinguished Paper Award, Top-3 Cited Paper in SC '21"
+    )
+
+    class Meta:
+        ordering = ["paper", "title"]
+        constraints = [
+            models.UniqueConstraint(fields=["paper", "title"], name="unique_paper_award"),
+        ]
+
+    def __str__(self):
+        return self.title
+
+
+class Service(TimeStampedModel):
+    """A person's service to a venue: reviewing, committees, organising a workshop."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="services")
+    venue = models.ForeignKey(Venue, on_delete=models.PROTECT, related_name="services")
+    kind = models.CharField(max_length=40, choices=ServiceKind.choices)
+    start_year = year_field("start year")
+    end_year = year_field("end year", help_text="Same as the start year for one year.")
+    note = models.CharField(
+        max_length=300,
+        blank=True,
+        help_text="e.g. the workshop: Efficient Large Vision Models Workshop (ELVM)",
+    )
+
+    class Meta:
+        verbose_name_plural = "service"
+        ordering = [F("start_year").desc(nulls_last=True), "kind"]
+        constraints = [
+            *span_constraints("service", months=False),
+            models.CheckConstraint(
+                condition=Q(kind__in=ServiceKind.values), name="service_kind_valid"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()}, {self.years}".rstrip(", ")
+
+    @property
+    def years(self) -> str:
+        if self.start_year is None:
+            return ""
+        if self.end_year in (None, self.start_year):
+            return str(self.start_year)
+        return f"{self.start_year} – {self.end_year}"
