@@ -43,7 +43,7 @@ class AuthorshipFormSet(forms.BaseInlineFormSet):
     authors never trips the unique constraints half-way through."""
 
     def clean(self):
-        super().clean()
+        # Name the row at fault before Django's generic "duplicate data" check runs.
         positions, people = {}, {}
         for form in self.forms:
             if not hasattr(form, "cleaned_data") or not form.cleaned_data:
@@ -58,6 +58,8 @@ class AuthorshipFormSet(forms.BaseInlineFormSet):
             positions[position] = form
             if person is not None:
                 people[person.pk] = form
+        if not any(form.errors for form in self.forms):
+            super().clean()
 
     def save(self, commit=True):
         instances = super().save(commit=False)  # fills new/changed/deleted_objects for the log

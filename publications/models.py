@@ -217,11 +217,18 @@ class Authorship(TimeStampedModel):
         return "".join(sign for sign, field in MARKS.items() if getattr(self, field))
 
 
+class PaperAwardQuerySet(models.QuerySet):
+    def get_by_natural_key(self, paper_slug, title):
+        return self.get(paper__slug=paper_slug, title=title)
+
+
 class PaperAward(TimeStampedModel):
     paper = models.ForeignKey(Paper, on_delete=models.CASCADE, related_name="awards")
     title = models.CharField(
         max_length=300, help_text="e.g. Distinguished Paper Award, Top-3 Cited Paper in SC '21"
     )
+
+    objects = PaperAwardQuerySet.as_manager()
 
     class Meta:
         ordering = ["paper", "title"]
@@ -231,6 +238,11 @@ class PaperAward(TimeStampedModel):
 
     def __str__(self):
         return self.title
+
+    def natural_key(self):
+        return (*self.paper.natural_key(), self.title)
+
+    natural_key.dependencies = ["publications.paper"]
 
 
 class Service(TimeStampedModel):

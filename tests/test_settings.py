@@ -1,0 +1,76 @@
+"""Settings from the environment: safe locally, strict in production."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+PRODUCTION = {
+    "DEBUG": "false",
+    "SECRET_KEY": "k7#p2VqL!x9Zr4mT0sWc8yHn3bGf6dJaE1uQoR5iYtKlMzXv-Np",
+    "ALLOWED_HOSTS": "lab.example.org",
+}
+
+
+def manage(*args, **env):
+    """Run manage.py in a fresh process with exactly these settings variables."""
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "DJANGO_SETTINGS_MODULE"}
+    }
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env={**clean, "DJANGO_SETTINGS_MODULE": "lab.settings", **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_production_refuses_to_start_without_secret_key():
+    result = manage("check", **{**PRODUCTION, "SECRET_KEY": ""})
+
+    assert result.returncode != 0
+    assert "SECRET_KEY is not set" in result.stderr
+
+
+def test_production_refuses_to_start_without_allowed_hosts():
+    result = manage("check", **{**PRODUCTION, "ALLOWED_HOSTS": ""})
+
+    assert result.returncode != 0
+    assert "ALLOWED_HOSTS is not set" in result.stderr
+
+
+def test_bad_boolean_is_named():
+    result = manage("check", DEBUG="maybe")
+
+    assert "DEBUG must be true or false, not 'maybe'." in result.stderr
+
+
+def test_check_deploy_is_clean_in_production_mode():
+    result = manage("check", "--deploy", "--fail-level", "WARNING", **PRODUCTION)
+
+    assert result.returncode == 0, result.stderr
+    assert "System check identified no issues" in result.stdout
+
+
+def test_local_defaults_need_no_configuration():
+    result = manage("check")
+
+    assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.django_db
+def test_setup_demo_refuses_in_production(settings):
+    from django.core.management import CommandError, call_command
+
+    settings.DEBUG = False
+
+    with pytest.raises(CommandError, match="refuses to run with DEBUG off"):
+        call_command("setup_demo")
