@@ -90,10 +90,6 @@ class PersonQuerySet(SlugQuerySet):
     def with_paper_count(self):
         return self.annotate(paper_count=models.Count("authorships", distinct=True))
 
-    def profiled(self):
-        """People with a profile of their own, not co-authors known only by name."""
-        return self.filter(Q(roles__isnull=False) | ~Q(bio="")).distinct()
-
 
 class Person(TimeStampedModel):
     name = models.CharField(
@@ -176,10 +172,6 @@ class Person(TimeStampedModel):
     @property
     def alias_list(self) -> list[str]:
         return split_lines(self.aliases)
-
-    @property
-    def interest_list(self) -> list[str]:
-        return split_lines(self.research_interests)
 
 
 class Role(TimeStampedModel):

@@ -6,7 +6,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from people.models import Person
-from publications.models import Authorship, Paper
+from publications.models import Paper
 from tests.factories import (
     AuthorshipFactory,
     AwardFactory,
@@ -311,17 +311,19 @@ def authorship_rows(paper, order):
     return data
 
 
-def test_lab_admin_swaps_authors_in_the_inline(lab_admin_client):
+def post_new_positions(client, positions):
+    """Save a two-author paper's change form with the authors at ``positions``."""
     paper = PaperFactory(slug="lucid-2023")
-    first = AuthorshipFactory(paper=paper, position=1)
-    second = AuthorshipFactory(paper=paper, position=2)
+    rows = [AuthorshipFactory(paper=paper, position=p) for p in (1, 2)]
     url = f"/admin/publications/paper/{paper.pk}/change/"
-    data = paper_form(
-        paper.venue, byline=lab_admin_client.get(url).context["adminform"].form.initial["byline"]
-    )
-    data |= authorship_rows(paper, [(first, 2), (second, 1)])
+    unchanged_byline = client.get(url).context["adminform"].form.initial["byline"]
+    data = paper_form(paper.venue, byline=unchanged_byline)
+    data |= authorship_rows(paper, list(zip(rows, positions, strict=True)))
+    return paper, rows, client.post(url, data)
 
-    response = lab_admin_client.post(url, data)
+
+def test_lab_admin_swaps_authors_in_the_inline(lab_admin_client):
+    paper, (first, second), response = post_new_positions(lab_admin_client, [2, 1])
 
     assert response.status_code == 302
     assert [a.person for a in paper.authorships.order_by("position")] == [
@@ -331,20 +333,11 @@ def test_lab_admin_swaps_authors_in_the_inline(lab_admin_client):
 
 
 def test_inline_refuses_a_position_used_twice(lab_admin_client):
-    paper = PaperFactory(slug="lucid-2023")
-    first = AuthorshipFactory(paper=paper, position=1)
-    second = AuthorshipFactory(paper=paper, position=2)
-    url = f"/admin/publications/paper/{paper.pk}/change/"
-    data = paper_form(
-        paper.venue, byline=lab_admin_client.get(url).context["adminform"].form.initial["byline"]
-    )
-    data |= authorship_rows(paper, [(first, 1), (second, 1)])
-
-    response = lab_admin_client.post(url, data)
+    paper, _, response = post_new_positions(lab_admin_client, [1, 1])
 
     assert response.status_code == 200
     assert "Position 1 is used twice." in response.content.decode()
-    assert list(Authorship.objects.order_by("position").values_list("position", flat=True)) == [
+    assert list(paper.authorships.order_by("position").values_list("position", flat=True)) == [
         1,
         2,
     ]

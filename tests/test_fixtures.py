@@ -7,6 +7,7 @@ import pytest
 from django.core.management import call_command
 from django.db import transaction
 
+from lab.seed import FIXTURE_MODELS
 from people.models import Award, Institution, Person, Role
 from people.names import normalize_name
 from publications.models import Authorship, Paper, PaperAward, Service, Venue
@@ -29,20 +30,7 @@ def byline(slug):
 
 
 def test_counts_per_model(seeded):
-    counts = {
-        model.__name__: model.objects.count()
-        for model in (
-            Institution,
-            Person,
-            Venue,
-            Paper,
-            Authorship,
-            PaperAward,
-            Role,
-            Award,
-            Service,
-        )
-    }
+    counts = {model.__name__: model.objects.count() for model in FIXTURE_MODELS}
 
     assert counts == {
         "Institution": 25,
