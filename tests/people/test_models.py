@@ -11,8 +11,10 @@ from tests.factories import (
     AuthorshipFactory,
     AwardFactory,
     InstitutionFactory,
+    PaperFactory,
     PersonFactory,
     RoleFactory,
+    VenueFactory,
 )
 
 pytestmark = pytest.mark.django_db
@@ -44,10 +46,11 @@ def test_institution_kind_outside_choices_refused():
     assert_refused(lambda: InstitutionFactory(kind="castle"))
 
 
-def test_slugs_unique():
-    PersonFactory(slug="hao-wang")
+@pytest.mark.parametrize("factory", [PersonFactory, InstitutionFactory, VenueFactory, PaperFactory])
+def test_slugs_unique(factory):
+    factory(slug="hao-wang")
 
-    assert_refused(lambda: PersonFactory(slug="hao-wang"))
+    assert_refused(lambda: factory(slug="hao-wang"))
 
 
 @pytest.mark.parametrize(
