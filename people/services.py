@@ -13,7 +13,8 @@ def person_create(*, name: str, **fields) -> Person:
     given, family = split_name(name)
     fields.setdefault("given_name", given)
     fields.setdefault("family_name", family)
-    fields.setdefault("slug", unique_slug(Person.objects.all(), name))
+    if "slug" not in fields:
+        fields["slug"] = unique_slug(Person.objects.all(), name)
     person = Person(name=name, **fields)
     person.full_clean()
     person.save()

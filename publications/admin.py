@@ -153,10 +153,9 @@ class PaperAdminForm(forms.ModelForm):
                 raise forms.ValidationError("A paper keeps at least one author.")
             return byline
         try:
-            resolved = byline_resolve(byline=byline, matcher=self._matcher())
+            byline_resolve(byline=byline, matcher=self._matcher())
         except BylineError as error:
             raise forms.ValidationError(str(error)) from None
-        self.new_people = [entry.name for entry, person in resolved if person is None]
         return byline
 
 

@@ -1,5 +1,6 @@
 """Writes that touch several rows of the publications app. Keyword-only and atomic."""
 
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -66,7 +67,13 @@ def byline_resolve(
     person to be created. Raises BylineError naming the author at fault."""
     resolved = []
     seen: dict[object, int] = {}
+    longest = Person._meta.get_field("name").max_length
     for number, entry in enumerate(parse_byline(byline), start=1):
+        if len(entry.name) > longest:
+            raise BylineError(
+                f"Author {number} (“{entry.name[:40]}…”) is longer than {longest} characters: "
+                "is a “;” missing between two authors?"
+            )
         try:
             person = matcher.match(entry.name, slug=entry.slug)
         except NameMatchError as error:
@@ -129,9 +136,9 @@ def paper_set_authorships(*, paper: Paper, authors: Sequence[AuthorSpec]) -> boo
     unique (paper, position) and (paper, person) constraints half-way. Returns whether
     anything changed.
     """
-    people = [author.person.pk for author in authors]
-    if len(set(people)) != len(people):
-        duplicate = next(a.person for a in authors if people.count(a.person.pk) > 1)
+    listed = Counter(author.person.pk for author in authors)
+    duplicate = next((a.person for a in authors if listed[a.person.pk] > 1), None)
+    if duplicate is not None:
         raise BylineError(f"{duplicate.name} is listed more than once.")
 
     wanted = [

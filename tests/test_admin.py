@@ -297,6 +297,23 @@ def test_bad_byline_is_a_form_error_and_nothing_is_written(lab_admin_client):
     assert not Person.objects.filter(name="Kai Chen").exists()
 
 
+def test_overlong_author_name_is_a_form_error_not_a_crash(lab_admin_client):
+    venue = VenueFactory()
+    run_on = "Kaiqiang Xu Decang Sun Han Tian " * 10
+
+    response = lab_admin_client.post(
+        "/admin/publications/paper/add/", paper_form(venue, byline=f"Kai Chen; {run_on}")
+    )
+
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["byline"] == [
+        "Author 2 (“Kaiqiang Xu Decang Sun Han Tian Kaiqiang…”) is longer than 200 characters: "
+        "is a “;” missing between two authors?"
+    ]
+    assert not Paper.objects.exists()
+    assert not Person.objects.exists()
+
+
 def authorship_rows(paper, order):
     """Inline form data for the paper's existing rows with new positions."""
     data = inline_management("authorships", total=len(order), initial=len(order))

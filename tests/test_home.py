@@ -41,8 +41,15 @@ def test_home_for_a_lab_admin_links_to_curation(client, lab_admin):
     assert '<a href="/admin/">Curation</a>' in response.content.decode()
 
 
-def test_home_for_a_visitor_offers_log_in_not_curation(client):
+def test_home_for_a_visitor_offers_the_lab_admin_log_in(client):
     content = client.get("/").content.decode()
 
-    assert "Log in" in content
+    assert '<a href="/admin/login/?next=/admin/">Lab admins: log in</a>' in content
+    assert "Curation</a>" not in content
+
+
+def test_home_for_a_member_offers_neither(member_client):
+    content = member_client.get("/").content.decode()
+
+    assert "log in</a>" not in content
     assert "Curation</a>" not in content

@@ -85,6 +85,9 @@ def test_querysets_chain():
     AuthorshipFactory(paper__year=2024)  # someone else's
 
     assert list(Paper.objects.published().by(alice).in_year(2024)) == [published]
+    published.selected = True
+    published.save()
+    assert list(Paper.objects.selected().by(alice)) == [published]
 
 
 @pytest.mark.parametrize("item_count", [1, 5])
