@@ -1,6 +1,14 @@
 from django.apps import AppConfig
+from django.db.models.signals import m2m_changed, post_delete, post_save
 
 
 class LabConfig(AppConfig):
     name = "lab"
     verbose_name = "Lab Records"
+
+    def ready(self):
+        from lab.cache import on_record_change
+
+        # Any write to a record forgets the cached public pages (lab/cache.py).
+        for signal in (post_save, post_delete, m2m_changed):
+            signal.connect(on_record_change, dispatch_uid=f"lab-pages-{signal!r}")

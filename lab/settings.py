@@ -73,6 +73,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_countries",
+    "django_filters",
+    "import_export",
     "lab",
     "people",
     "publications",
@@ -130,7 +132,9 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
-LOGIN_URL = "admin:login"
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "home"
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = os.environ.get("TIME_ZONE", "UTC")
@@ -165,6 +169,23 @@ LAB_NAME = os.environ.get("LAB_NAME", "Lab Records")
 LAB_DESCRIPTION = os.environ.get(
     "LAB_DESCRIPTION", "People, papers, venues and institutions of our research lab."
 )
+
+# The lab whose current members and alumni the home and people pages show: the slug of an
+# Institution (its units, e.g. a lab's groups, count too).
+LAB_INSTITUTION = os.environ.get("LAB_INSTITUTION", "ising-lab")
+
+# Redis when REDIS_URL is set (shared by every app server, so a write invalidates the page
+# cache everywhere); otherwise memory local to the process, fine for one process.
+REDIS_URL = os.environ.get("REDIS_URL", "")
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        if REDIS_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "lab"}
+    )
+}
+# Seconds an anonymous page stays cached; any write to the records invalidates it sooner.
+PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 600)
 
 # Production hardening: HTTPS only, secure cookies, HSTS. Behind a TLS-terminating proxy, set
 # SECURE_PROXY_SSL_HEADER=true so Django trusts X-Forwarded-Proto.

@@ -70,7 +70,7 @@ class Institution(TimeStampedModel):
         return (self.slug,)
 
     def get_absolute_url(self):
-        return reverse("admin:people_institution_change", args=[self.pk])
+        return reverse("people:institution", args=[self.slug])
 
     def clean(self):
         # The check constraint catches a direct self-reference; a longer cycle
@@ -167,7 +167,7 @@ class Person(TimeStampedModel):
         return (self.slug,)
 
     def get_absolute_url(self):
-        return reverse("admin:people_person_change", args=[self.pk])
+        return reverse("people:detail", args=[self.slug])
 
     @property
     def alias_list(self) -> list[str]:

@@ -1,6 +1,7 @@
 from django import forms
 from django.contrib import admin, messages
 from django.db.models import Count
+from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
 from lab.admin import PrefetchedAutocompleteInlineMixin
@@ -212,7 +213,10 @@ class PaperAdmin(admin.ModelAdmin):
                     format_html_join(
                         ", ",
                         '<a href="{}">{}</a>',
-                        ((p.get_absolute_url(), p.name) for p in result.created),
+                        (
+                            (reverse("admin:people_person_change", args=[p.pk]), p.name)
+                            for p in result.created
+                        ),
                     ),
                 ),
             )
@@ -278,7 +282,8 @@ class PaperOfPersonInline(admin.TabularInline):
 
     @admin.display(description="paper")
     def paper_link(self, obj):
-        return format_html('<a href="{}">{}</a>', obj.paper.get_absolute_url(), obj.paper.title)
+        url = reverse("admin:publications_paper_change", args=[obj.paper_id])
+        return format_html('<a href="{}">{}</a>', url, obj.paper.title)
 
     @admin.display(description="venue, year")
     def venue_year(self, obj):

@@ -56,7 +56,7 @@ class Venue(TimeStampedModel):
         return (self.slug,)
 
     def get_absolute_url(self):
-        return reverse("admin:publications_venue_change", args=[self.pk])
+        return reverse("publications:venue", args=[self.slug])
 
 
 class AuthorshipQuerySet(models.QuerySet):
@@ -161,7 +161,7 @@ class Paper(TimeStampedModel):
         return (self.slug,)
 
     def get_absolute_url(self):
-        return reverse("admin:publications_paper_change", args=[self.pk])
+        return reverse("publications:paper", args=[self.slug])
 
 
 class Authorship(TimeStampedModel):

@@ -1,0 +1,71 @@
+"""The anonymous page cache: public pages are rendered once per change of the records.
+
+Visitors see the same page for the same URL, so a rendered page is kept in the cache under a key
+made of the URL and a *generation* number. Every write to a record of `people` or `publications`
+bumps the generation (signals connected in `LabConfig.ready`, plus `invalidate_pages()` for bulk
+writes that send no signals), so the next request renders afresh; old entries simply expire.
+Logged-in users always get a fresh page: what they see depends on who they are.
+"""
+
+import functools
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+from django.utils.cache import patch_vary_headers
+
+GENERATION_KEY = "lab:pages:generation"
+CACHED_APPS = ("people", "publications")
+
+
+def _generation() -> int:
+    generation = cache.get(GENERATION_KEY)
+    if generation is None:
+        # add() keeps a concurrent request's value rather than resetting it.
+        cache.add(GENERATION_KEY, 1, timeout=None)
+        generation = cache.get(GENERATION_KEY, 1)
+    return generation
+
+
+def _bump() -> None:
+    try:
+        cache.incr(GENERATION_KEY)
+    except ValueError:  # not set yet (or evicted): any new number invalidates
+        cache.set(GENERATION_KEY, 2, timeout=None)
+
+
+def invalidate_pages() -> None:
+    """Forget every cached page: now, and again once the current transaction commits, so a
+    request racing the transaction cannot re-cache the old records under the new generation."""
+    _bump()
+    transaction.on_commit(_bump)
+
+
+def on_record_change(sender, **kwargs) -> None:
+    if sender._meta.app_label in CACHED_APPS:
+        invalidate_pages()
+
+
+def public_page(view):
+    """Serve a GET of this view to anonymous visitors from the page cache.
+
+    Only complete 200 responses that set no cookie are stored (a page with a CSRF token sets one).
+    """
+
+    @functools.wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if request.method not in ("GET", "HEAD") or request.user.is_authenticated:
+            return view(request, *args, **kwargs)
+        key = f"lab:page:{_generation()}:{request.get_full_path()}"
+        response = cache.get(key)
+        if response is not None:
+            return response
+        response = view(request, *args, **kwargs)
+        if hasattr(response, "render") and callable(response.render):
+            response = response.render()
+        patch_vary_headers(response, ("Cookie",))
+        if response.status_code == 200 and not response.cookies and not response.streaming:
+            cache.set(key, response, settings.PAGE_CACHE_SECONDS)
+        return response
+
+    return wrapper
