@@ -1,8 +1,10 @@
+import datetime
+
 import pytest
 from django.contrib.auth.models import Group
 
 from lab.groups import LAB_ADMINS, MEMBERS
-from tests.factories import UserFactory
+from tests.factories import PersonFactory, UserFactory
 
 
 @pytest.fixture
@@ -33,3 +35,41 @@ def lab_admin_client(client, lab_admin):
 def member_client(client, member):
     client.force_login(member)
     return client
+
+
+# Private values distinctive enough that finding any of them in a response is a leak.
+PRIVATE_PHONE = "+852 5550 1234"
+PRIVATE_ADDRESS = "42 Hidden Lane, Clear Water Bay"
+PRIVATE_BIRTH_DATE = datetime.date(1991, 2, 3)
+PRIVATE_MARKERS = (
+    PRIVATE_PHONE,
+    "5550 1234",
+    "Hidden Lane",
+    "1991-02-03",
+    "1991",
+    "Feb. 3",
+    "February 3",
+    "3 February",
+    "03/02",
+    "02/03",
+)
+
+
+def assert_no_private_data(content: bytes | str) -> None:
+    """Fail when any private value of the `private_person` fixture shows in a response body."""
+    text = content.decode() if isinstance(content, bytes) else content
+    leaked = [marker for marker in PRIVATE_MARKERS if marker in text]
+    assert leaked == [], f"private data leaked: {leaked}"
+
+
+@pytest.fixture
+def private_person(db):
+    """A person with every private field filled in, to check pages and exports never show them."""
+    return PersonFactory(
+        name="Pat Private",
+        slug="pat-private",
+        email="pat@example.org",
+        phone=PRIVATE_PHONE,
+        address=PRIVATE_ADDRESS,
+        birth_date=PRIVATE_BIRTH_DATE,
+    )
