@@ -1,17 +1,101 @@
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.db.models import F, Q
 from django.shortcuts import render
+from django.urls import reverse
 from django.views.decorators.http import require_safe
 
+from lab.cache import public_page
 from people.models import Institution, Person
 from publications.models import Paper, Venue
 
+SEARCH_LIMIT = 10
+RECENT_PAPERS = 8
+
 
 @require_safe
+@public_page
 def home(request):
-    """A plain index until the public pages exist: what is in the database, and the way in."""
+    """What the lab is, who is in it now, what it published lately, and how much is recorded."""
+    lab = Institution.objects.filter(slug=settings.LAB_INSTITUTION).first()
+    members = (
+        Person.objects.current_members(lab).with_lab_roles(lab) if lab is not None else []
+    )
+    recent = (
+        Paper.objects.exclude(year=None)
+        .order_by(F("year").desc(), F("month").desc(nulls_last=True), "-created")
+        .for_list()[:RECENT_PAPERS]
+    )
     counts = [
         ("people", Person.objects.count()),
         ("papers", Paper.objects.count()),
         ("venues", Venue.objects.count()),
         ("institutions", Institution.objects.count()),
     ]
-    return render(request, "lab/home.html", {"counts": counts})
+    return render(
+        request,
+        "lab/home.html",
+        {"lab": lab, "members": members, "recent_papers": recent, "counts": counts},
+    )
+
+
+def _search_group(key, label, queryset, more_url):
+    items = list(queryset[: SEARCH_LIMIT + 1])
+    return {
+        "key": key,
+        "label": label,
+        "items": items[:SEARCH_LIMIT],
+        # Count only when the first page is full: one query fewer in the common case.
+        "count": queryset.count() if len(items) > SEARCH_LIMIT else len(items),
+        "more_url": more_url,
+    }
+
+
+@require_safe
+@public_page
+def search(request):
+    """Search people (name, aliases), papers (title, authors' names), venues and institutions
+    (name, short name). Each group shows its first matches and links to the full, filtered list."""
+    query = request.GET.get("q", "").strip()[:200]
+    results = []
+    if query:
+        q = urlencode({"q": query})
+        people = Person.objects.filter(Q(name__icontains=query) | Q(aliases__icontains=query))
+        papers = (
+            Paper.objects.filter(
+                Q(title__icontains=query)
+                | Q(system_name__icontains=query)
+                | Q(authorships__printed_name__icontains=query)
+                | Q(authorships__person__name__icontains=query)
+            )
+            .distinct()
+            .for_list()
+        )
+        venues = Venue.objects.filter(Q(name__icontains=query) | Q(short_name__icontains=query))
+        institutions = Institution.objects.filter(
+            Q(name__icontains=query) | Q(short_name__icontains=query)
+        )
+        results = [
+            _search_group(
+                "people", "People", people, f"{reverse('people:list')}?group=all&{q}"
+            ),
+            _search_group("papers", "Papers", papers, f"{reverse('publications:list')}?{q}"),
+            _search_group("venues", "Venues", venues, f"{reverse('publications:venues')}?{q}"),
+            _search_group(
+                "institutions",
+                "Institutions",
+                institutions,
+                f"{reverse('people:institutions')}?{q}",
+            ),
+        ]
+    return render(
+        request,
+        "lab/search.html",
+        {
+            "query": query,
+            "results": results,
+            "total": sum(group["count"] for group in results),
+            "section": "search",
+        },
+    )

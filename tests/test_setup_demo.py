@@ -34,3 +34,15 @@ def test_setup_demo_run_again_keeps_the_data_and_resets_the_password(settings):
     assert "seed data not loaded again" in out.getvalue()
     password = out.getvalue().split("password: ")[1].split()[0]
     assert len(password) >= 16
+
+
+def test_setup_demo_creates_a_member_login_linked_to_a_seed_person(client, settings):
+    settings.DEBUG = True
+
+    call_command("setup_demo", "--password", "demo-pass-123", stdout=io.StringIO())
+
+    person = Person.objects.get(slug="hao-wang")
+    assert person.user.username == "member"
+    assert not person.user.is_staff
+    assert client.login(username="member", password="demo-pass-123")
+    assert client.get("/admin/publications/paper/").status_code == 302

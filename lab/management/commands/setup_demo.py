@@ -7,7 +7,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from lab.groups import LAB_ADMINS
+from lab.groups import LAB_ADMINS, MEMBERS
 from people.models import Person
 from publications.models import Paper
 
@@ -15,7 +15,8 @@ from publications.models import Paper
 class Command(BaseCommand):
     help = (
         "Local demo: load the seed fixtures into an empty database and create (or reset) a "
-        "lab-admin login, printing its password. Refuses to run in production mode."
+        "lab-admin login and a member login linked to a seed person, printing their password. "
+        "Refuses to run in production mode."
     )
 
     def add_arguments(self, parser):
@@ -23,9 +24,15 @@ class Command(BaseCommand):
         parser.add_argument(
             "--password", default="", help="Default: a new random password, printed."
         )
+        parser.add_argument("--member-username", default="member")
+        parser.add_argument(
+            "--member-person",
+            default="hao-wang",
+            help="Slug of the person the demo member logs in as (edits their own profile).",
+        )
 
     @transaction.atomic
-    def handle(self, *args, username, password, **options):
+    def handle(self, *args, username, password, member_username, member_person, **options):
         if not settings.DEBUG:
             raise CommandError("setup_demo is for local use: it refuses to run with DEBUG off.")
         if Person.objects.exists() or Paper.objects.exists():
@@ -47,5 +54,23 @@ class Command(BaseCommand):
             self.style.SUCCESS(
                 "Demo lab-admin login (local only):\n"
                 f"  http://127.0.0.1:8000/admin/\n  user: {username}\n  password: {password}"
+            )
+        )
+        person = Person.objects.filter(slug=member_person).first()
+        if person is None:
+            self.stdout.write(f"No person {member_person!r}: demo member login not created.")
+            return
+        member, _ = get_user_model().objects.get_or_create(username=member_username)
+        member.is_staff = member.is_superuser = False
+        member.set_password(password)
+        member.save()
+        member.groups.add(Group.objects.get(name=MEMBERS))
+        Person.objects.filter(user=member).exclude(pk=person.pk).update(user=None)
+        person.user = member
+        person.save(update_fields=["user", "modified"])
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Demo member login, profile of {person.name} (same password):\n"
+                f"  http://127.0.0.1:8000/accounts/login/\n  user: {member_username}"
             )
         )
