@@ -1,7 +1,8 @@
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, Subquery, Value
+from django.db.models.functions import Coalesce, Lower
 from django.urls import reverse
 from django_countries.fields import CountryField
 
@@ -28,6 +29,35 @@ class SlugQuerySet(models.QuerySet):
 class InstitutionQuerySet(SlugQuerySet):
     def for_list(self):
         return self.select_related("parent")
+
+    def labs(self):
+        """Institutions a people page can be about: every lab, and the configured one."""
+        return self.filter(Q(kind=InstitutionKind.LAB) | Q(slug=settings.LAB_INSTITUTION))
+
+    def family(self, institution: "Institution"):
+        """The institution and its units: children and grandchildren (HKUST → iSING Lab)."""
+        return self.filter(
+            Q(pk=institution.pk) | Q(parent=institution.pk) | Q(parent__parent=institution.pk)
+        )
+
+    def with_people_count(self):
+        # A subquery rather than Count() over a join, so other joins cannot inflate it.
+        people = (
+            Role.objects.filter(institution=OuterRef("pk"))
+            .order_by()
+            .values("institution")
+            .annotate(count=Count("person", distinct=True))
+            .values("count")
+        )
+        return self.annotate(people_count=Coalesce(Subquery(people), 0))
+
+    def for_table(self):
+        return self.for_list().with_people_count().order_by(Lower("name"), "slug")
+
+    def for_detail(self):
+        return self.select_related("parent").prefetch_related(
+            Prefetch("children", Institution.objects.order_by("name"))
+        )
 
 
 class Institution(TimeStampedModel):
@@ -89,6 +119,57 @@ class Institution(TimeStampedModel):
 class PersonQuerySet(SlugQuerySet):
     def with_paper_count(self):
         return self.annotate(paper_count=models.Count("authorships", distinct=True))
+
+    # Lab membership is derived from roles (see RoleQuerySet.of_lab), never stored as a flag.
+    # Each method filters by a subquery, so they chain without duplicate rows or DISTINCT.
+
+    def lab_members(self, lab: "Institution"):
+        """Everyone who has, or had, a role in the lab."""
+        return self.filter(pk__in=Role.objects.of_lab(lab).values("person_id"))
+
+    def current_members(self, lab: "Institution"):
+        return self.filter(pk__in=Role.objects.of_lab(lab).current().values("person_id"))
+
+    def alumni(self, lab: "Institution"):
+        """Lab members none of whose lab roles goes on."""
+        return self.lab_members(lab).exclude(
+            pk__in=Role.objects.of_lab(lab).current().values("person_id")
+        )
+
+    def coauthors(self, lab: "Institution"):
+        """People outside the lab who share a paper with one of its members."""
+        members = Role.objects.of_lab(lab).values("person_id")
+        # String lookups over the reverse relations: `people` never imports `publications`.
+        shared = Person.objects.filter(authorships__paper__authorships__person__in=members).values(
+            "pk"
+        )
+        return self.filter(pk__in=shared).exclude(pk__in=members)
+
+    def with_lab_roles(self, lab: "Institution | None"):
+        """Prefetch every role with its institution, each marked `in_lab` for the given lab."""
+        roles = Role.objects.select_related("institution")
+        if lab is None:
+            roles = roles.annotate(in_lab=Value(False))
+        else:
+            roles = roles.annotate(
+                in_lab=Exists(Role.objects.of_lab(lab).filter(pk=OuterRef("pk")))
+            )
+        return self.prefetch_related(Prefetch("roles", roles))
+
+    def search(self, text: str):
+        """Case-insensitive match on the name or any alias."""
+        return self.filter(Q(name__icontains=text) | Q(aliases__icontains=text))
+
+    def for_profile(self):
+        return self.prefetch_related(
+            Prefetch(
+                "roles",
+                Role.objects.select_related("institution").prefetch_related(
+                    Prefetch("advisors", Person.objects.only("pk", "name", "slug"))
+                ),
+            ),
+            Prefetch("awards", Award.objects.select_related("issuer")),
+        )
 
 
 class Person(TimeStampedModel):
@@ -174,6 +255,27 @@ class Person(TimeStampedModel):
         return split_lines(self.aliases)
 
 
+class RoleQuerySet(models.QuerySet):
+    def current(self):
+        """Roles that go on: no end year, and not marked as ended at an unknown date."""
+        return self.filter(end_year__isnull=True, end_unknown=False)
+
+    def past(self):
+        return self.exclude(end_year__isnull=True, end_unknown=False)
+
+    def at(self, institution: "Institution"):
+        """Roles at the institution or one of its units."""
+        return self.filter(institution__in=Institution.objects.family(institution).values("pk"))
+
+    def of_lab(self, lab: "Institution"):
+        """A lab's roles: those at the lab or its units, and those advised by someone who has a
+        role there (a HKUST Ph.D. advised by the lab's professor)."""
+        units = Institution.objects.family(lab).values("pk")
+        lab_people = Role.objects.filter(institution__in=units).values("person_id")
+        advised = Role.advisors.through.objects.filter(person__in=lab_people).values("role_id")
+        return self.filter(Q(institution__in=units) | Q(pk__in=advised))
+
+
 class Role(TimeStampedModel):
     """A person's tie to an institution over time: a degree, a job, a visit, a TA-ship."""
 
@@ -211,6 +313,8 @@ class Role(TimeStampedModel):
     location = models.CharField(max_length=200, blank=True, help_text="e.g. Beijing, China")
     description = models.TextField(blank=True, help_text="Markdown bullets.")
     note = models.TextField(blank=True, help_text="Curators' note, e.g. where sources disagree.")
+
+    objects = RoleQuerySet.as_manager()
 
     class Meta:
         ordering = [

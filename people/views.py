@@ -1,0 +1,203 @@
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models.functions import Lower
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_http_methods, require_safe
+
+from lab.cache import public_page
+from people import exports, sections
+from people.enums import RoleKind, Term
+from people.filters import InstitutionFilter, PersonFilter
+from people.forms import ProfileForm
+from people.models import Institution, Person, Role
+
+PEOPLE_PER_PAGE = 60
+INSTITUTIONS_PER_PAGE = 100
+
+# The tabs of the people list; the first three need a lab.
+GROUPS = {
+    "current": "Current members",
+    "alumni": "Alumni",
+    "all": "Everyone",
+    "coauthors": "Co-authors",
+}
+LAB_GROUPS = ("current", "alumni", "coauthors")
+
+POSITION_KINDS = (
+    RoleKind.POSITION,
+    RoleKind.MEMBERSHIP,
+    RoleKind.VISITING,
+    RoleKind.INTERNSHIP,
+    RoleKind.ACTIVITY,
+)
+
+
+# Where a term falls in its year, to order "Spring 2021" before "Fall 2021" (Winter terms run
+# in January, HKUST's and the quarter systems' alike).
+TERM_MONTHS = {Term.WINTER: 1, Term.SPRING: 2, Term.SUMMER: 6, Term.FALL: 9}
+
+
+def _timeline_key(role: Role):
+    """Ongoing roles first, then by end (or start when the end is unknown), latest first."""
+    return (
+        role.is_current,
+        role.end_year or role.start_year or 0,
+        role.end_month or TERM_MONTHS.get(role.term, 0),
+        role.start_year or 0,
+        role.start_month or TERM_MONTHS.get(role.term, 0),
+    )
+
+
+def _timeline(roles) -> list[Role]:
+    return sorted(roles, key=_timeline_key, reverse=True)
+
+
+def _people_filter(request) -> tuple[Institution | None, str, PersonFilter]:
+    """The lab, the group (tab) and the filtered people, shared by the list and its downloads.
+
+    `?lab=<slug>` picks a lab other than settings.LAB_INSTITUTION; an unknown slug is a 404 (a
+    mistyped link, not a form the visitor filled in). When the configured lab is not in the
+    database, there are no lab groups and everyone is listed.
+    """
+    lab_slug = request.GET.get("lab")
+    if lab_slug:
+        lab = get_object_or_404(Institution.objects.labs(), slug=lab_slug)
+    else:
+        lab = Institution.objects.filter(slug=settings.LAB_INSTITUTION).first()
+    group = request.GET.get("group")
+    if lab is None:
+        group = "all"
+    elif group not in GROUPS:
+        group = "current"
+    if group == "current":
+        people = Person.objects.current_members(lab)
+    elif group == "alumni":
+        people = Person.objects.alumni(lab)
+    elif group == "coauthors":
+        people = Person.objects.coauthors(lab)
+    else:
+        people = Person.objects.all()
+    return lab, group, PersonFilter(request.GET, queryset=people)
+
+
+@require_safe
+@public_page
+def people_list(request):
+    """People of a lab by group (current members, alumni, everyone, co-authors), filtered."""
+    lab, group, person_filter = _people_filter(request)
+    page = Paginator(
+        person_filter.qs.with_lab_roles(lab), PEOPLE_PER_PAGE, allow_empty_first_page=True
+    ).get_page(request.GET.get("page"))
+    tabs = [
+        (key, label) for key, label in GROUPS.items() if lab is not None or key not in LAB_GROUPS
+    ]
+    return render(
+        request,
+        "people/person_list.html",
+        {
+            "section": "people",
+            "lab": lab,
+            "labs": Institution.objects.labs().order_by(Lower("name"), "slug"),
+            "group": group,
+            "group_label": GROUPS[group],
+            "tabs": tabs,
+            "filter": person_filter,
+            "page": page,
+        },
+    )
+
+
+@require_safe
+@public_page
+def people_download(request, fmt):
+    """The people list as filtered, every page, as CSV or XLSX (email for members only)."""
+    _lab, _group, person_filter = _people_filter(request)
+    return exports.people_response(person_filter.qs, fmt, filename="people", request=request)
+
+
+@require_safe
+@public_page
+def person_detail(request, slug):
+    person = get_object_or_404(Person.objects.for_profile(), slug=slug)
+    roles = _timeline(person.roles.all())
+    user = request.user
+    return render(
+        request,
+        "people/person_detail.html",
+        {
+            "section": "people",
+            "person": person,
+            "current_roles": [role for role in roles if role.is_current],
+            "positions": [role for role in roles if role.kind in POSITION_KINDS],
+            "education": [role for role in roles if role.kind == RoleKind.EDUCATION],
+            "teaching": [role for role in roles if role.kind == RoleKind.TEACHING],
+            "awards": person.awards.all(),
+            "is_own_profile": user.is_authenticated and person.user_id == user.pk,
+            "may_admin": user.is_staff and user.has_perm("people.change_person"),
+            "sections": sections.build(sections.person_sections, person, request),
+        },
+    )
+
+
+def _may_edit(user, person: Person) -> bool:
+    if person.user_id is not None and person.user_id == user.pk:
+        return True
+    return user.is_staff and user.has_perm("people.change_person")
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@login_required
+def person_edit(request, slug):
+    """A member edits their own profile; staff who may change people edit anyone's."""
+    person = get_object_or_404(Person.objects.all(), slug=slug)
+    if not _may_edit(request.user, person):
+        raise PermissionDenied("You can only edit your own profile.")
+    if request.method == "POST":
+        form = ProfileForm(request.POST, request.FILES, instance=person)
+        if form.is_valid():
+            form.save()
+            if person.user_id == request.user.pk:
+                messages.success(request, "Your profile was saved.")
+            else:
+                messages.success(request, f"The profile of {person.name} was saved.")
+            return redirect(person)
+    else:
+        form = ProfileForm(instance=person)
+    return render(
+        request,
+        "people/person_edit.html",
+        {"section": "people", "person": person, "form": form},
+    )
+
+
+@require_safe
+@public_page
+def institution_list(request):
+    institution_filter = InstitutionFilter(request.GET, queryset=Institution.objects.for_table())
+    page = Paginator(institution_filter.qs, INSTITUTIONS_PER_PAGE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "people/institution_list.html",
+        {"section": "institutions", "filter": institution_filter, "page": page},
+    )
+
+
+@require_safe
+@public_page
+def institution_detail(request, slug):
+    institution = get_object_or_404(Institution.objects.for_detail(), slug=slug)
+    roles = _timeline(Role.objects.at(institution).select_related("person", "institution"))
+    return render(
+        request,
+        "people/institution_detail.html",
+        {
+            "section": "institutions",
+            "institution": institution,
+            "current_roles": [role for role in roles if role.is_current],
+            "past_roles": [role for role in roles if not role.is_current],
+            "sections": sections.build(sections.institution_sections, institution, request),
+        },
+    )
