@@ -1,6 +1,6 @@
 from django.db import models
-from django.db.models import F, Prefetch, Q
-from django.db.models.functions import Lower
+from django.db.models import Count, F, Prefetch, Q, Value
+from django.db.models.functions import Coalesce, Lower, NullIf
 from django.urls import reverse
 
 from lab.models import (
@@ -17,6 +17,21 @@ from publications.enums import PaperStatus, ServiceKind, VenueKind
 
 DOI_PATTERN = r"^10\.[0-9]{4,9}/\S+$"
 ARXIV_PATTERN = r"^([0-9]{4}\.[0-9]{4,5}|[a-z\-]+(\.[A-Z]{2})?/[0-9]{7})(v[0-9]+)?$"
+
+
+class VenueQuerySet(SlugQuerySet):
+    def with_paper_count(self):
+        return self.annotate(paper_count=Count("papers", distinct=True))
+
+    def for_list(self):
+        return self.select_related("publisher").with_paper_count()
+
+    def matching(self, text: str):
+        """Venues whose short or full name contains every word of ``text``."""
+        queryset = self
+        for word in text.split():
+            queryset = queryset.filter(Q(short_name__icontains=word) | Q(name__icontains=word))
+        return queryset
 
 
 class Venue(TimeStampedModel):
@@ -41,7 +56,7 @@ class Venue(TimeStampedModel):
     dblp = models.URLField("DBLP page", blank=True)
     note = models.TextField(blank=True)
 
-    objects = SlugQuerySet.as_manager()
+    objects = VenueQuerySet.as_manager()
 
     class Meta:
         ordering = ["short_name", "name"]
@@ -90,6 +105,89 @@ class PaperQuerySet(SlugQuerySet):
             Prefetch("authorships", queryset=Authorship.objects.in_order()),
             "awards",
         )
+
+    def for_display(self):
+        """A list of papers on a page: as for_list(), but each byline row loads only what a
+        byline prints (the person's name and slug, the printed name, the marks). A prolific
+        person's page has thousands of byline rows; building whole people for them took
+        about as long as rendering the page."""
+        byline = Authorship.objects.in_order().only(
+            "paper_id",
+            "position",
+            "printed_name",
+            *MARKS.values(),
+            "person__name",
+            "person__slug",
+        )
+        return self.select_related("venue").prefetch_related(
+            Prefetch("authorships", queryset=byline), "awards"
+        )
+
+    def for_detail(self):
+        """A paper's page: what a list shows, plus the venue's publisher."""
+        return self.for_list().select_related("venue__publisher")
+
+    def in_years(self, first: int | None = None, last: int | None = None):
+        queryset = self
+        if first is not None:
+            queryset = queryset.filter(year__gte=first)
+        if last is not None:
+            queryset = queryset.filter(year__lte=last)
+        return queryset
+
+    def matching(self, text: str):
+        """Papers where every word of ``text`` is in the title, the abstract, or an author's
+        name, alias or printed name. Authors are matched through IN subqueries, so a paper is
+        never repeated and no DISTINCT is needed (EXISTS per paper was three times slower on
+        SQLite with 20,000 papers)."""
+        queryset = self
+        for word in text.split():
+            people = Person.objects.filter(
+                Q(name__icontains=word) | Q(aliases__icontains=word)
+            ).values("pk")
+            authored = Authorship.objects.filter(
+                Q(printed_name__icontains=word) | Q(person__in=people)
+            ).values("paper_id")
+            queryset = queryset.filter(
+                Q(title__icontains=word) | Q(abstract__icontains=word) | Q(pk__in=authored)
+            )
+        return queryset
+
+    def by_institution(self, institution: Institution):
+        """Papers with an author who holds or held a role at the institution or one of its
+        units (up to four levels down), or who listed one of them as an affiliation."""
+        units = Institution.objects.filter(
+            Q(pk=institution.pk)
+            | Q(parent=institution.pk)
+            | Q(parent__parent=institution.pk)
+            | Q(parent__parent__parent=institution.pk)
+            | Q(parent__parent__parent__parent=institution.pk)
+        ).values("pk")
+        people = Person.objects.filter(roles__institution__in=units).values("pk")
+        by_role = Authorship.objects.filter(person__in=people).values("paper_id")
+        by_affiliation = Authorship.affiliations.through.objects.filter(
+            institution__in=units
+        ).values("authorship__paper_id")
+        return self.filter(Q(pk__in=by_role) | Q(pk__in=by_affiliation))
+
+    def sorted_by(self, key: str):
+        """Order by one of PAPER_SORTS: newest (the default), oldest, title or venue."""
+        return self.order_by(*PAPER_SORTS.get(key, PAPER_SORTS["newest"]))
+
+
+# Undated work (preprints "in submission") counts as the newest, as on a CV.
+PAPER_SORTS = {
+    "newest": (F("year").desc(nulls_first=True), F("month").desc(nulls_last=True), "title", "pk"),
+    "oldest": (F("year").asc(nulls_last=True), F("month").asc(nulls_first=True), "title", "pk"),
+    "title": ("title", "pk"),
+    # By the name the list shows (the short one when there is one); papers without a venue last.
+    "venue": (
+        Coalesce(NullIf("venue__short_name", Value("")), "venue__name").asc(nulls_last=True),
+        F("year").desc(nulls_first=True),
+        "title",
+        "pk",
+    ),
+}
 
 
 class Paper(TimeStampedModel):
@@ -245,6 +343,13 @@ class PaperAward(TimeStampedModel):
     natural_key.dependencies = ["publications.paper"]
 
 
+class ServiceQuerySet(models.QuerySet):
+    def get_by_natural_key(self, person, venue, kind, start_year, note):
+        return self.get(
+            person__slug=person, venue__slug=venue, kind=kind, start_year=start_year, note=note
+        )
+
+
 class Service(TimeStampedModel):
     """A person's service to a venue: reviewing, committees, organising a workshop."""
 
@@ -259,6 +364,8 @@ class Service(TimeStampedModel):
         help_text="e.g. the workshop: Efficient Large Vision Models Workshop (ELVM)",
     )
 
+    objects = ServiceQuerySet.as_manager()
+
     class Meta:
         verbose_name_plural = "service"
         ordering = [F("start_year").desc(nulls_last=True), "kind"]
@@ -271,6 +378,17 @@ class Service(TimeStampedModel):
 
     def __str__(self):
         return f"{self.get_kind_display()}, {self.years}".rstrip(", ")
+
+    def natural_key(self):
+        return (
+            *self.person.natural_key(),
+            *self.venue.natural_key(),
+            self.kind,
+            self.start_year,
+            self.note,
+        )
+
+    natural_key.dependencies = ["people.person", "publications.venue"]
 
     @property
     def years(self) -> str:

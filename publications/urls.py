@@ -13,7 +13,13 @@ urlpatterns = [
     path("papers/<slug:slug>.bib", views.paper_bibtex, name="paper-bibtex"),
     path("venues/", views.venue_list, name="venues"),
     path("venues/<slug:slug>/", views.venue_detail, name="venue"),
-    path("venues/<slug:slug>/papers.<str:fmt>", views.venue_papers_download, name="venue-download"),
-    path("people/<slug:slug>/papers.<str:fmt>", views.person_papers_download, name="person-download"),
+    path(
+        "venues/<slug:slug>/papers.<str:fmt>", views.venue_papers_download, name="venue-download"
+    ),
+    path(
+        "people/<slug:slug>/papers.<str:fmt>",
+        views.person_papers_download,
+        name="person-download",
+    ),
     path("people/<slug:slug>/feed/", feeds.PersonPapersFeed(), name="person-feed"),
 ]

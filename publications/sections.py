@@ -1,0 +1,95 @@
+"""The publications app's sections on person and institution pages (see people.sections).
+
+A person's publications and co-authors come from one load of their papers, kept on the request,
+so the two sections cost three queries together.
+"""
+
+from collections import Counter
+
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.http import urlencode
+
+from people.models import Institution, Person
+from people.sections import Section, institution_sections, person_sections
+from publications.models import Paper, Service
+from publications.views import DOWNLOAD_FORMATS
+
+TOP_COAUTHORS = 20
+INSTITUTION_PAPERS = 20
+
+
+def person_papers(person: Person, request: HttpRequest) -> list[Paper]:
+    """The person's papers, newest first, with venue, byline and awards (three queries, once
+    per request and person)."""
+    cache = request.__dict__.setdefault("_publications_person_papers", {})
+    if person.pk not in cache:
+        cache[person.pk] = list(Paper.objects.by(person).for_display())
+    return cache[person.pk]
+
+
+def coauthors(person: Person, papers: list[Paper]) -> list[tuple[Person, int]]:
+    """Everyone who shares a paper with ``person``, with the number of shared papers, most
+    first (ties by name), from the papers' prefetched authorships."""
+    people: dict[int, Person] = {}
+    shared: Counter[int] = Counter()
+    for paper in papers:
+        for authorship in paper.authorships.all():
+            if authorship.person_id != person.pk:
+                people[authorship.person_id] = authorship.person
+                shared[authorship.person_id] += 1
+    ranked = sorted(shared, key=lambda pk: (-shared[pk], people[pk].name, people[pk].slug))
+    return [(people[pk], shared[pk]) for pk in ranked]
+
+
+def publications_section(person: Person, request: HttpRequest) -> Section | None:
+    papers = person_papers(person, request)
+    if not papers:
+        return None
+    return Section(
+        template="publications/section_person_papers.html",
+        context={"person": person, "papers": papers, "formats": DOWNLOAD_FORMATS},
+    )
+
+
+def service_section(person: Person, request: HttpRequest) -> Section | None:
+    services = list(Service.objects.filter(person=person).select_related("venue"))
+    if not services:
+        return None
+    return Section(
+        template="publications/section_person_service.html",
+        context={"person": person, "services": services},
+    )
+
+
+def coauthors_section(person: Person, request: HttpRequest) -> Section | None:
+    ranked = coauthors(person, person_papers(person, request))
+    if not ranked:
+        return None
+    return Section(
+        template="publications/section_person_coauthors.html",
+        context={"coauthors": ranked[:TOP_COAUTHORS], "total": len(ranked)},
+        slot="aside",
+    )
+
+
+def institution_papers_section(institution: Institution, request: HttpRequest) -> Section | None:
+    found = Paper.objects.by_institution(institution)
+    papers = list(found.for_display()[:INSTITUTION_PAPERS])
+    if not papers:
+        return None
+    return Section(
+        template="publications/section_institution_papers.html",
+        context={
+            "institution": institution,
+            "papers": papers,
+            "total": found.count(),
+            "list_url": reverse("publications:list")
+            + "?"
+            + urlencode({"institution": institution.slug}),
+        },
+    )
+
+
+person_sections.extend([publications_section, service_section, coauthors_section])
+institution_sections.append(institution_papers_section)

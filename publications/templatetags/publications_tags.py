@@ -1,0 +1,82 @@
+"""Rendering papers: the byline with its marks, links and the highlighted person.
+
+A person's page can list hundreds of papers with thousands of authors, so the links are built
+from a URL pattern reversed once per request and page (``reverse()`` per author was most of the
+page's time), and the HTML by escaping each value rather than through format_html().
+"""
+
+from django import template
+from django.urls import get_script_prefix, get_urlconf, reverse
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+
+from publications.byline import MARKS
+
+register = template.Library()
+
+# What each mark means, in the legend's order: the title of every mark on a byline.
+MARK_TITLES = {
+    "*": "equal contribution",
+    "†": "system/project lead",
+    "‡": "mentee",
+    "✉": "corresponding author",
+}
+assert MARK_TITLES.keys() == MARKS.keys()  # noqa: S101 - one list of marks, checked at import
+_MARK_HTML = {
+    field: f'<span class="mark" title="{MARK_TITLES[sign]}">{escape(sign)}</span>'
+    for sign, field in MARKS.items()
+}
+_PLACEHOLDER = "slug-placeholder"
+_patterns: dict[tuple, tuple[str, str]] = {}
+
+
+def _url_pattern(viewname: str) -> tuple[str, str]:
+    """What comes before and after the slug in the URL of a view that takes one slug."""
+    key = (viewname, get_urlconf(), get_script_prefix())
+    if key not in _patterns:
+        url = reverse(viewname, args=[_PLACEHOLDER])
+        before, _, after = url.partition(_PLACEHOLDER)
+        _patterns[key] = (escape(before), escape(after))
+    return _patterns[key]
+
+
+def slug_url(viewname: str, slug: str) -> str:
+    """``reverse(viewname, args=[slug])``, escaped for HTML, without reversing each time.
+    Slugs are [-a-zA-Z0-9_], which need no quoting in a URL."""
+    before, after = _url_pattern(viewname)
+    return f"{before}{escape(slug)}{after}"
+
+
+def _author_html(authorship, highlight, url: tuple[str, str]) -> str:
+    person = authorship.person
+    css = ' class="author-self"' if highlight and person.pk == highlight else ""
+    marks = "".join(html for field, html in _MARK_HTML.items() if getattr(authorship, field))
+    href = f"{url[0]}{escape(person.slug)}{url[1]}"
+    return f'<a href="{href}"{css}>{escape(authorship.display_name)}</a>{marks}'
+
+
+@register.simple_tag
+def byline(paper, highlight=None) -> SafeString:
+    """The paper's authors as links, with their marks, from the prefetched authorships
+    (Paper.objects.for_list()): no query. ``highlight`` is a person's id, shown as the page's
+    own person. An incomplete author list ends in "et al."."""
+    try:
+        highlight = int(highlight) if highlight not in (None, "") else None
+    except (TypeError, ValueError):
+        highlight = None
+    url = _url_pattern("people:detail")
+    authors = ", ".join(_author_html(a, highlight, url) for a in paper.authorships.all())
+    if not paper.authors_complete:
+        et_al = '<span title="The author list is incomplete.">et al.</span>'
+        authors = f"{authors}, {et_al}" if authors else et_al
+    return mark_safe(authors)  # noqa: S308 - every value above is escaped
+
+
+@register.simple_tag
+def paper_url(paper) -> SafeString:
+    return mark_safe(slug_url("publications:paper", paper.slug))  # noqa: S308 - escaped
+
+
+@register.simple_tag
+def venue_url(venue) -> SafeString:
+    return mark_safe(slug_url("publications:venue", venue.slug))  # noqa: S308 - escaped

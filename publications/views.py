@@ -1,0 +1,146 @@
+"""Public pages of papers and venues, and their downloads. Thin: load, filter, render."""
+
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, render
+from django.views.decorators.http import require_safe
+
+from lab.cache import public_page
+from lab.models import format_partial_date
+from people.models import Person
+from publications.bibtex import paper_to_bibtex
+from publications.exports import papers_response
+from publications.filters import YEAR_SORTS, PaperFilter, SelectedPaperFilter, VenueFilter
+from publications.models import Paper, Service, Venue
+
+PAPERS_PER_PAGE = 50
+DOWNLOAD_FORMATS = [("csv", "CSV"), ("xlsx", "XLSX"), ("bib", "BibTeX"), ("json", "CSL-JSON")]
+
+
+def _page(request, queryset):
+    """One page of ``queryset``; a page number past the end gives the last page."""
+    page = Paginator(queryset, PAPERS_PER_PAGE).get_page(request.GET.get("page"))
+    page.elided_range = list(
+        page.paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1)
+    )
+    return page
+
+
+def _paper_list(request, *, filterset_class, base, title, lede, selected_view=False):
+    filterset = filterset_class(request.GET or None, queryset=base, request=request)
+    page = _page(request, filterset.papers.for_display())
+    # The download is the list as filtered: every page, so without "page".
+    download_query = request.GET.copy()
+    download_query.pop("page", None)
+    if selected_view:
+        download_query["selected"] = "on"
+    context = {
+        "title": title,
+        "lede": lede,
+        "selected_view": selected_view,
+        "filter": filterset,
+        "page": page,
+        "by_year": filterset.sort_key in YEAR_SORTS,
+        "formats": DOWNLOAD_FORMATS,
+        "download_query": download_query.urlencode(),
+        "section": "publications",
+    }
+    return render(request, "publications/paper_list.html", context)
+
+
+def _description(paper: Paper) -> str:
+    """The meta description: "Alice Chen, Bob Li. NSDI 2024."."""
+    names = ", ".join(a.display_name for a in paper.authorships.all())
+    where = " ".join(str(part) for part in (paper.venue or "", paper.year or "") if part)
+    return ". ".join(part for part in (names, where) if part) + "."
+
+
+@require_safe
+@public_page
+def paper_list(request):
+    return _paper_list(
+        request,
+        filterset_class=PaperFilter,
+        base=Paper.objects.all(),
+        title="Publications",
+        lede="Papers by the lab's people.",
+    )
+
+
+@require_safe
+@public_page
+def selected_papers(request):
+    return _paper_list(
+        request,
+        filterset_class=SelectedPaperFilter,
+        base=Paper.objects.selected(),
+        title="Selected publications",
+        lede="Papers the lab features.",
+        selected_view=True,
+    )
+
+
+@require_safe
+@public_page
+def paper_list_download(request, fmt):
+    filterset = PaperFilter(request.GET or None, queryset=Paper.objects.all(), request=request)
+    return papers_response(filterset.papers, fmt, filename="publications", request=request)
+
+
+@require_safe
+@public_page
+def paper_detail(request, slug):
+    paper = get_object_or_404(Paper.objects.for_detail(), slug=slug)
+    context = {
+        "paper": paper,
+        "when": format_partial_date(paper.year, paper.month),
+        "description": _description(paper),
+        "bibtex": paper_to_bibtex(paper),
+        "section": "publications",
+    }
+    return render(request, "publications/paper_detail.html", context)
+
+
+@require_safe
+@public_page
+def paper_bibtex(request, slug):
+    papers = Paper.objects.filter(slug=slug)
+    get_object_or_404(papers)
+    return papers_response(papers, "bib", filename=slug, request=request)
+
+
+@require_safe
+@public_page
+def venue_list(request):
+    filterset = VenueFilter(request.GET or None, queryset=Venue.objects.for_list())
+    context = {"filter": filterset, "venues": filterset.venues, "section": "venues"}
+    return render(request, "publications/venue_list.html", context)
+
+
+@require_safe
+@public_page
+def venue_detail(request, slug):
+    venue = get_object_or_404(Venue.objects.select_related("publisher"), slug=slug)
+    context = {
+        "venue": venue,
+        "page": _page(request, venue.papers.for_display()),
+        "services": Service.objects.filter(venue=venue).select_related("person"),
+        "formats": DOWNLOAD_FORMATS,
+        "section": "venues",
+    }
+    return render(request, "publications/venue_detail.html", context)
+
+
+@require_safe
+@public_page
+def venue_papers_download(request, slug, fmt):
+    venue = get_object_or_404(Venue.objects.all(), slug=slug)
+    return papers_response(venue.papers.all(), fmt, filename=venue.slug, request=request)
+
+
+@require_safe
+@public_page
+def person_papers_download(request, slug, fmt):
+    person = get_object_or_404(Person.objects.all(), slug=slug)
+    return papers_response(
+        Paper.objects.by(person), fmt, filename=f"{person.slug}-papers", request=request
+    )

@@ -1,0 +1,385 @@
+"""The publications sections of person and institution pages (publications/sections.py)."""
+
+import re
+
+import pytest
+from django.core.cache import cache
+from django.db import connection
+from django.template.loader import render_to_string
+from django.test import RequestFactory
+from django.test.utils import CaptureQueriesContext
+
+from people.sections import build, institution_sections, person_sections
+from publications import sections
+from publications.enums import ServiceKind
+from tests.conftest import assert_no_private_data
+from tests.factories import (
+    AuthorshipFactory,
+    InstitutionFactory,
+    PaperAwardFactory,
+    PaperFactory,
+    PersonFactory,
+    RoleFactory,
+    ServiceFactory,
+    VenueFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def clear_page_cache():
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def rf_request(rf: RequestFactory):
+    return rf.get("/people/someone/")
+
+
+def paper_with(*people, year=2024, **kwargs):
+    paper = PaperFactory(year=year, **kwargs)
+    for position, person in enumerate(people, start=1):
+        AuthorshipFactory(paper=paper, person=person, position=position)
+    return paper
+
+
+def test_sections_are_registered_once():
+    assert [b.__name__ for b in person_sections if b.__module__ == sections.__name__] == [
+        "publications_section",
+        "service_section",
+        "coauthors_section",
+    ]
+    assert [b.__name__ for b in institution_sections if b.__module__ == sections.__name__] == [
+        "institution_papers_section"
+    ]
+
+
+# Publications ----------------------------------------------------------------------------------
+
+
+def test_publications_section_lists_the_persons_papers_newest_first(rf_request):
+    alice = PersonFactory()
+    old = paper_with(alice, year=2019)
+    new = paper_with(PersonFactory(), alice, year=2024)
+    paper_with(PersonFactory(), year=2025)
+
+    section = sections.publications_section(alice, rf_request)
+
+    assert section.template == "publications/section_person_papers.html"
+    assert section.slot == "main"
+    assert section.context["papers"] == [new, old]
+    assert section.context["person"] == alice
+
+
+def test_publications_section_is_left_out_for_someone_without_papers(rf_request):
+    assert sections.publications_section(PersonFactory(), rf_request) is None
+
+
+@pytest.mark.parametrize("item_count", [1, 5])
+def test_publications_section_query_count_is_constant(
+    rf_request, django_assert_num_queries, item_count
+):
+    alice = PersonFactory()
+    for _ in range(item_count):
+        PaperAwardFactory(paper=paper_with(alice, PersonFactory(), PersonFactory()))
+
+    with django_assert_num_queries(3):  # papers and venues; bylines; awards
+        section = sections.publications_section(alice, rf_request)
+        html = render_to_string(section.template, {"section": section})
+
+    assert html.count('<li class="paper">') == item_count
+
+
+def test_publications_section_renders_bylines_with_the_person_highlighted(rf_request):
+    alice = PersonFactory(name="Alice Chen", slug="alice-chen")
+    bob = PersonFactory(name="Bob Li", slug="bob-li")
+    paper = paper_with(bob, alice, year=2023)
+    PaperAwardFactory(paper=paper, title="Best Paper Award")
+
+    section = sections.publications_section(alice, rf_request)
+    html = render_to_string(section.template, {"section": section})
+
+    assert (
+        '<div class="byline"><a href="/people/bob-li/">Bob Li</a>, '
+        '<a href="/people/alice-chen/" class="author-self">Alice Chen</a></div>'
+    ) in html
+    assert '<span class="badge">Best Paper Award</span>' in html
+    assert re.findall(r'<h3 class="year-heading">(.*?)</h3>', html) == ["2023"]
+    assert '<p class="result-count"><strong>1</strong> paper</p>' in html
+    assert '<div class="legend">' in html
+    links = re.findall(r'<a href="(/people/alice-chen/[^"]+)"', html)
+    assert links == [
+        "/people/alice-chen/papers.csv",
+        "/people/alice-chen/papers.xlsx",
+        "/people/alice-chen/papers.bib",
+        "/people/alice-chen/papers.json",
+        "/people/alice-chen/feed/",
+    ]
+
+
+# Service ---------------------------------------------------------------------------------------
+
+
+def test_service_section_lists_service_with_venues(rf_request):
+    alice = PersonFactory()
+    nsdi = VenueFactory(slug="nsdi", short_name="NSDI")
+    cvpr = VenueFactory(slug="cvpr", short_name="CVPR")
+    ServiceFactory(
+        person=alice, venue=nsdi, kind=ServiceKind.PROGRAM_COMMITTEE, start_year=2023, end_year=2025
+    )
+    ServiceFactory(
+        person=alice,
+        venue=cvpr,
+        kind=ServiceKind.ORGANIZER,
+        start_year=2024,
+        end_year=2024,
+        note="Efficient Large Vision Models Workshop (ELVM)",
+    )
+    ServiceFactory(venue=nsdi)
+
+    section = sections.service_section(alice, rf_request)
+    html = render_to_string(section.template, {"section": section})
+
+    assert section.slot == "main"
+    items = re.findall(r"<li>(.*?)</li>", html, re.S)
+    assert [" ".join(re.sub(r"<[^>]+>", " ", item).split()) for item in items] == [
+        "2024 Organizer, CVPR (Efficient Large Vision Models Workshop (ELVM))",
+        "2023 – 2025 Program committee, NSDI",
+    ]
+    assert '<a href="/venues/nsdi/">NSDI</a>' in html
+
+
+def test_service_section_is_left_out_without_service(rf_request):
+    assert sections.service_section(PersonFactory(), rf_request) is None
+
+
+@pytest.mark.parametrize("item_count", [1, 5])
+def test_service_section_query_count_is_constant(rf_request, django_assert_num_queries, item_count):
+    alice = PersonFactory()
+    for _ in range(item_count):
+        ServiceFactory(person=alice)
+
+    with django_assert_num_queries(1):
+        section = sections.service_section(alice, rf_request)
+        render_to_string(section.template, {"section": section})
+
+
+# Co-authors ------------------------------------------------------------------------------------
+
+
+def test_coauthors_section_ranks_by_shared_papers_then_name(rf_request):
+    alice = PersonFactory(name="Alice")
+    bob = PersonFactory(name="Bob")
+    carol = PersonFactory(name="Carol")
+    dan = PersonFactory(name="Dan")
+    paper_with(alice, carol, bob)
+    paper_with(dan, alice, carol)
+    paper_with(alice, bob)
+    paper_with(dan)
+
+    section = sections.coauthors_section(alice, rf_request)
+
+    assert section.slot == "aside"
+    assert section.context["coauthors"] == [(bob, 2), (carol, 2), (dan, 1)]
+    assert section.context["total"] == 3
+
+
+def test_coauthors_section_shows_the_top_twenty(rf_request):
+    alice = PersonFactory(name="Alice")
+    frequent = PersonFactory(name="Zed Frequent")
+    people = [PersonFactory(name=f"Co-author {n:02}") for n in range(25)]
+    paper_with(alice, frequent, *people)
+    paper_with(alice, frequent)
+
+    section = sections.coauthors_section(alice, rf_request)
+    html = render_to_string(section.template, {"section": section})
+
+    assert section.context["coauthors"] == [(frequent, 2)] + [(p, 1) for p in people[:19]]
+    assert section.context["total"] == 26
+    assert html.count("<li>") == 20
+    assert '<p class="muted">Top 20 of 26 co-authors.</p>' in html
+
+
+def test_coauthors_section_links_each_coauthor_with_the_count(rf_request):
+    alice = PersonFactory(name="Alice")
+    bob = PersonFactory(name="Bob Li", slug="bob-li")
+    paper_with(alice, bob)
+
+    section = sections.coauthors_section(alice, rf_request)
+    html = render_to_string(section.template, {"section": section})
+
+    assert (
+        '<li><a href="/people/bob-li/">Bob Li</a> <span class="muted">(1 paper)</span></li>'
+    ) in html
+
+
+def test_coauthors_section_is_left_out_for_a_solo_author(rf_request):
+    alice = PersonFactory()
+    paper_with(alice)
+
+    assert sections.coauthors_section(alice, rf_request) is None
+
+
+def test_coauthors_section_reuses_the_papers_loaded_for_publications(
+    rf_request, django_assert_num_queries
+):
+    alice = PersonFactory()
+    paper_with(alice, PersonFactory())
+    sections.publications_section(alice, rf_request)
+
+    with django_assert_num_queries(0):
+        section = sections.coauthors_section(alice, rf_request)
+
+    assert len(section.context["coauthors"]) == 1
+
+
+@pytest.mark.parametrize("item_count", [1, 5])
+def test_person_sections_together_query_count_is_constant(
+    rf_request, django_assert_num_queries, item_count
+):
+    alice = PersonFactory()
+    for _ in range(item_count):
+        PaperAwardFactory(paper=paper_with(alice, PersonFactory()))
+        ServiceFactory(person=alice)
+
+    # papers, bylines, awards (shared by publications and co-authors); service
+    with django_assert_num_queries(4):
+        slots = build(person_sections, alice, rf_request)
+        for section in slots["main"] + slots["aside"]:
+            if section.template.startswith("publications/"):
+                render_to_string(section.template, {"section": section})
+
+    ours = [s.template for s in slots["main"] + slots["aside"] if "publications/" in s.template]
+    assert ours == [
+        "publications/section_person_papers.html",
+        "publications/section_person_service.html",
+        "publications/section_person_coauthors.html",
+    ]
+
+
+# Through the person page (people/views.py) -----------------------------------------------------
+
+
+def person_page_queries(client, slug) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(f"/people/{slug}/")
+    assert response.status_code == 200
+    return len(queries)
+
+
+def test_person_page_query_count_does_not_grow_with_papers(client):
+    alice = PersonFactory(slug="alice")
+    PaperAwardFactory(paper=paper_with(alice, PersonFactory()))
+    ServiceFactory(person=alice)
+    with_one = person_page_queries(client, "alice")
+    cache.clear()
+    for _ in range(4):
+        PaperAwardFactory(paper=paper_with(alice, PersonFactory(), PersonFactory()))
+        ServiceFactory(person=alice)
+
+    assert person_page_queries(client, "alice") == with_one
+
+
+@pytest.mark.parametrize("user", ["visitor", "member", "lab_admin"])
+def test_person_page_shows_publications_and_coauthors_without_private_data(
+    client, request, private_person, user
+):
+    if user != "visitor":
+        client.force_login(request.getfixturevalue(user))
+    alice = PersonFactory(name="Alice Chen", slug="alice-chen")
+    paper_with(alice, private_person, title="Shared Work")
+    ServiceFactory(person=alice, venue=VenueFactory(short_name="NSDI"))
+
+    content = client.get("/people/alice-chen/").content.decode()
+
+    assert '<h2 id="person-publications-heading">Publications</h2>' in content
+    assert '<h2 id="person-service-heading">Service</h2>' in content
+    assert '<h2 id="person-coauthors-heading">Co-authors</h2>' in content
+    assert '<a href="/people/alice-chen/" class="author-self">Alice Chen</a>' in content
+    assert '<a href="/people/pat-private/">Pat Private</a>' in content
+    assert_no_private_data(content)
+
+
+def test_private_persons_own_page_sections_leak_nothing(client, private_person):
+    paper_with(private_person, PersonFactory(), title="Private's Paper")
+    ServiceFactory(person=private_person)
+
+    content = client.get("/people/pat-private/").content.decode()
+
+    assert '<a href="/people/pat-private/" class="author-self">Pat Private</a>' in content
+    assert_no_private_data(content)
+
+
+# Institutions ----------------------------------------------------------------------------------
+
+
+def test_institution_section_lists_papers_by_its_peoples_roles_and_affiliations(rf_request):
+    hkust = InstitutionFactory(slug="hkust", short_name="HKUST")
+    lab = InstitutionFactory(parent=hkust)
+    member = PersonFactory()
+    RoleFactory(person=member, institution=lab)
+    by_member = paper_with(member, year=2022)
+    visitor = PersonFactory()
+    by_visitor = paper_with(visitor, year=2023)
+    by_visitor.authorships.get().affiliations.add(hkust)
+    paper_with(PersonFactory(), year=2024)
+
+    section = sections.institution_papers_section(hkust, rf_request)
+    html = render_to_string(section.template, {"section": section})
+
+    assert section.slot == "main"
+    assert section.context["papers"] == [by_visitor, by_member]
+    assert section.context["total"] == 2
+    assert section.context["list_url"] == "/publications/?institution=hkust"
+    assert '<a href="/publications/?institution=hkust">All papers by HKUST people</a>' in html
+    assert html.count('<li class="paper">') == 2
+
+
+def test_institution_section_shows_the_latest_twenty(rf_request):
+    hkust = InstitutionFactory(slug="hkust")
+    member = PersonFactory()
+    RoleFactory(person=member, institution=hkust)
+    papers = [paper_with(member, year=2000 + n) for n in range(22)]
+
+    section = sections.institution_papers_section(hkust, rf_request)
+    html = render_to_string(section.template, {"section": section})
+
+    assert section.context["papers"] == papers[::-1][:20]
+    assert section.context["total"] == 22
+    assert "The latest 20 of <strong>22</strong> papers." in html
+
+
+def test_institution_section_is_left_out_without_papers(rf_request):
+    assert sections.institution_papers_section(InstitutionFactory(), rf_request) is None
+
+
+@pytest.mark.parametrize("item_count", [1, 5])
+def test_institution_section_query_count_is_constant(
+    rf_request, django_assert_num_queries, item_count
+):
+    hkust = InstitutionFactory()
+    for _ in range(item_count):
+        author = PersonFactory()
+        RoleFactory(person=author, institution=hkust)
+        PaperAwardFactory(paper=paper_with(author, PersonFactory()))
+
+    with django_assert_num_queries(4):  # papers; bylines; awards; the count
+        section = sections.institution_papers_section(hkust, rf_request)
+        render_to_string(section.template, {"section": section})
+
+    assert len(section.context["papers"]) == item_count
+
+
+def test_institution_page_shows_papers_by_its_people(client, private_person):
+    hkust = InstitutionFactory(slug="hkust", short_name="HKUST")
+    RoleFactory(person=private_person, institution=hkust)
+    paper_with(private_person, title="Campus Paper")
+
+    content = client.get("/institutions/hkust/").content.decode()
+
+    assert '<h2 id="institution-papers-heading">Publications by its people</h2>' in content
+    assert ">Campus Paper</a>" in content
+    assert_no_private_data(content)
