@@ -185,7 +185,9 @@ def paper_entry(paper: Paper, key: str) -> Entry:
     if paper.arxiv_id:
         fields.append(Field("eprint", _verbatim(paper.arxiv_id)))
         fields.append(Field("archiveprefix", "arXiv"))
-    note = "; ".join(part for part in (_status_note(paper), paper.note.strip()) if part)
+    # Only the status goes into the note: Paper.note holds curators' provenance remarks
+    # ("Listed in Hao Wang's CV as ..."), which do not belong in a citation.
+    note = _status_note(paper)
     if note:
         fields.append(Field("note", latex_escape(note)))
     return Entry(kind, key, fields)

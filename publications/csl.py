@@ -63,8 +63,6 @@ def paper_to_csl(paper: Paper, *, key: str) -> dict:
         item["abstract"] = paper.abstract
     if paper.status in CSL_STATUS:
         item["status"] = CSL_STATUS[paper.status]
-    if paper.note.strip():
-        item["note"] = paper.note.strip()
     return item
 
 

@@ -118,8 +118,7 @@ def test_paper_to_bibtex_writes_an_inproceedings_entry(nsdi_paper):
         "  year      = {2024},\n"
         "  month     = apr,\n"
         "  doi       = {10.5555/llm_dev%2024},\n"
-        "  url       = {https://www.usenix.org/conference/nsdi24/presentation/hu},\n"
-        "  note      = {Invited Submission to USENIX ;login:}\n"
+        "  url       = {https://www.usenix.org/conference/nsdi24/presentation/hu}\n"
         "}\n"
     )
 
@@ -233,13 +232,13 @@ def test_arxiv_preprint_gets_eprint_fields():
     assert fields == {"title": "LoongTrain", "eprint": "2403.07648", "archiveprefix": "arXiv"}
 
 
-def test_status_notes_say_to_appear_and_under_review():
+def test_status_notes_say_to_appear_and_under_review_and_leave_curators_notes_out():
     accepted = PaperFactory(status=PaperStatus.ACCEPTED, note="")
-    review = PaperFactory(status=PaperStatus.UNDER_REVIEW, note="Round 2")
+    review = PaperFactory(status=PaperStatus.UNDER_REVIEW, note="Listed in a CV only")
 
     parsed = parse_back(papers_to_bibtex([accepted, review]))
 
-    assert [e["fields"]["note"] for e in parsed] == ["To appear", "Under review; Round 2"]
+    assert [e["fields"]["note"] for e in parsed] == ["To appear", "Under review"]
 
 
 def test_colliding_keys_get_letters_in_slug_order():

@@ -260,7 +260,6 @@ def test_csl_json_download_has_the_csl_shape(client, lucid):
             "DOI": "10.1145/3575693.3575705",
             "URL": "https://example.org/lucid",
             "abstract": "We schedule.",
-            "note": "Invited",
         },
     ]
 
