@@ -1,6 +1,19 @@
 """Admin building blocks shared by the lab's apps."""
 
+from django.contrib import messages
 from django.contrib.admin.widgets import AutocompleteSelect, AutocompleteSelectMultiple
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from import_export.admin import ExportActionMixin, ImportMixin
+from import_export.formats import base_formats
+from import_export.forms import ExportForm
+from import_export.signals import post_import
+
+from lab.importing import import_dataset, outcome_of
+from lab.spreadsheets import csv_bytes, xlsx_bytes
+from lab.uploads import SafeCSV, SafeXLSX, UploadError
 
 
 class _PrefetchedChoicesMixin:
@@ -77,3 +90,138 @@ class PrefetchedAutocompleteInlineMixin:
         used = self.model._default_manager.filter(**{fk_name: obj}).values(name)
         queryset = form_field.queryset.filter(pk__in=used)
         return {str(item.pk): item for item in queryset}
+
+
+# --- spreadsheet import and export ---------------------------------------------------------------
+
+
+class LabCSV(base_formats.CSV):
+    """Admin CSV export written like the site's downloads (lab.spreadsheets): UTF-8 with a
+    byte order mark for Excel, CRLF rows, every formula-like cell escaped."""
+
+    def can_import(self):
+        return False
+
+    def is_binary(self):
+        return True  # export_data returns bytes
+
+    def export_data(self, dataset, **kwargs):
+        return csv_bytes(dataset.headers or [], dataset)
+
+
+class LabXLSX(base_formats.XLSX):
+    """Admin XLSX export through openpyxl's write-only mode (memory stays flat), cells escaped,
+    numbers and booleans native."""
+
+    def can_import(self):
+        return False
+
+    def export_data(self, dataset, **kwargs):
+        return xlsx_bytes(dataset.headers or [], dataset, title=dataset.title or "Export")
+
+
+class SafeImportExportMixin(ImportMixin, ExportActionMixin):
+    """django-import-export in the admin, with the lab's rules (docs/spreadsheets.md):
+
+    - import needs both add and change permission on the model, export needs view (Django's
+      view-or-change); members and visitors never reach the admin at all;
+    - uploads are read by ``lab.uploads`` (SafeCSV, SafeXLSX), whose errors are shown as they
+      are; exports are written by ``lab.spreadsheets`` with every cell escaped;
+    - the preview is a dry run, the confirm imports through ``lab.importing.import_dataset``:
+      all or nothing, problems named by row and column, one admin log entry per record added or
+      changed, in the user's name (``import_dataset`` writes them, so the library's own log
+      entries are switched off here to avoid doubles);
+    - "Export selected" is an action of the change list (ExportActionMixin);
+    - the export queryset gets what the resource reads (``resource.with_related``), so an
+      export runs a fixed number of queries.
+    """
+
+    import_formats = [SafeCSV, SafeXLSX]
+    export_formats = [LabCSV, LabXLSX]
+    import_template_name = "admin/lab/spreadsheet_import.html"
+    import_export_change_list_template = "admin/import_export/change_list_import_export.html"
+    # Every column, always: the selectable-fields form builds its checkboxes from a resource
+    # made without the request's options, so it would drop the private columns lab admins get.
+    export_form_class = ExportForm
+
+    def has_import_permission(self, request):
+        return self.has_add_permission(request) and self.has_change_permission(request)
+
+    def has_export_permission(self, request):
+        return self.has_view_permission(request)
+
+    def get_import_data_kwargs(self, **kwargs):
+        kwargs = super().get_import_data_kwargs(**kwargs)
+        # The preview (import_action's dry run) judges the file the way the confirm will.
+        kwargs.update(use_transactions=True, rollback_on_validation_errors=True)
+        return kwargs
+
+    def add_data_read_fail_error_to_form(self, form, e):
+        if isinstance(e, UploadError):
+            form.add_error("import_file", str(e))
+        else:
+            super().add_data_read_fail_error_to_form(form, e)
+
+    def process_dataset(self, dataset, form, request, **kwargs):
+        file_name = kwargs.pop("file_name", None) or form.cleaned_data.get("original_file_name")
+        resource_kwargs = self.get_import_resource_kwargs(request, form=form, **kwargs)
+        resource = self.choose_import_resource_class(form, request)(**resource_kwargs)
+        outcome = import_dataset(
+            resource, dataset, user=request.user, dry_run=False, file_name=file_name
+        )
+        return outcome.result
+
+    def process_result(self, result, request):
+        outcome = outcome_of(result, dry_run=False)
+        if not outcome.ok:
+            # The records changed between the preview and the confirm: nothing was written.
+            messages.error(request, "Nothing was imported: the file has problems (see below).")
+            form_class = self.get_import_form_class(request)
+            form = form_class(self.get_import_formats(), self.get_import_resource_classes(request))
+            context = {
+                **self.get_import_context_data(),
+                **self.admin_site.each_context(request),
+                "title": "Import",
+                "form": form,
+                "opts": self.model._meta,
+                "media": self.media + form.media,
+                "result": result,
+                "import_error_display": self.import_error_display,
+            }
+            request.current_app = self.admin_site.name
+            return TemplateResponse(request, [self.import_template_name], context)
+        messages.success(request, f"Import finished: {outcome.summary()}.")
+        post_import.send(sender=None, model=self.model)
+        url = reverse(
+            "admin:{}_{}_changelist".format(*self.get_model_info()),
+            current_app=self.admin_site.name,
+        )
+        return HttpResponseRedirect(url)
+
+    def generate_log_entries(self, result, request):
+        """import_dataset already logged the import, in the same transaction."""
+
+    def get_valid_export_item_pks(self, request):
+        # "Export selected" may export what the user may see; overriding the library's
+        # deprecated default also keeps its DeprecationWarning away.
+        return self.get_queryset(request).values_list("pk", flat=True)
+
+    def get_export_data(self, file_format, request, queryset, **kwargs):
+        if not self.has_export_permission(request):
+            raise PermissionDenied
+        # Numbers and booleans stay native in XLSX (the library decides by exact class, which
+        # would miss LabXLSX); CSV is text anyway.
+        kwargs["force_native_type"] = isinstance(file_format, base_formats.XLSX)
+        dataset = self.get_data_for_export(request, queryset, **kwargs)
+        dataset.title = str(self.opts.verbose_name_plural).capitalize()
+        return file_format.export_data(dataset)
+
+    def get_data_for_export(self, request, queryset, **kwargs):
+        export_form = kwargs.get("export_form")
+        resource_class = self.choose_export_resource_class(export_form, request)
+        resource = resource_class(**self.get_export_resource_kwargs(request, **kwargs))
+        with_related = getattr(resource, "with_related", None)
+        if with_related is not None:
+            queryset = with_related(queryset)
+        export_fields = self.get_export_resource_fields_from_form(export_form)
+        return resource.export(queryset=queryset, export_fields=export_fields, **kwargs)

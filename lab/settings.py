@@ -209,3 +209,18 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
 }
+
+# django-import-export: the lab admins' spreadsheet import and export (docs/spreadsheets.md).
+# Imports are all or nothing (lab.importing.import_dataset) and logged in the admin log in the
+# user's name; import needs add *and* change permission (lab.admin.SafeImportExportMixin),
+# export needs view. Cells are escaped by lab.spreadsheets, which does more than the library's
+# IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT (one leading "=", and numbers turned into text).
+IMPORT_EXPORT_USE_TRANSACTIONS = True
+IMPORT_EXPORT_SKIP_ADMIN_LOG = False
+IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "change"
+IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "view"
+IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = False
+# The confirm step re-reads the upload saved by the preview: with several app servers it must
+# be stored where every one of them can read it (Redis when configured).
+if REDIS_URL:
+    IMPORT_EXPORT_TMP_STORAGE_CLASS = "import_export.tmp_storages.CacheStorage"

@@ -1,12 +1,19 @@
 from django.contrib import admin
 from django.db.models import Count
 
-from lab.admin import PrefetchedAutocompleteInlineMixin
+from lab.admin import PrefetchedAutocompleteInlineMixin, SafeImportExportMixin
 from people.models import Award, Institution, Person, Role
+from people.resources import (
+    AwardResource,
+    InstitutionResource,
+    PersonAdminResource,
+    RoleResource,
+)
 
 
 @admin.register(Institution)
-class InstitutionAdmin(admin.ModelAdmin):
+class InstitutionAdmin(SafeImportExportMixin, admin.ModelAdmin):
+    resource_classes = [InstitutionResource]
     list_display = ["name", "short_name", "kind", "parent", "country", "city", "people_count"]
     list_filter = ["kind", "country"]
     list_select_related = ["parent"]
@@ -59,7 +66,8 @@ class AwardInline(PrefetchedAutocompleteInlineMixin, admin.TabularInline):
 
 
 @admin.register(Person)
-class PersonAdmin(admin.ModelAdmin):
+class PersonAdmin(SafeImportExportMixin, admin.ModelAdmin):
+    resource_classes = [PersonAdminResource]
     list_display = ["name", "slug", "email", "orcid", "paper_count", "match_by_name", "user"]
     list_filter = ["match_by_name", "roles__kind", "roles__institution"]
     list_select_related = ["user"]
@@ -108,9 +116,15 @@ class PersonAdmin(admin.ModelAdmin):
     def paper_count(self, obj):
         return obj.paper_count
 
+    def get_resource_kwargs(self, request, *args, **kwargs):
+        # Private fields (phone, birth date, address) are exported only to users who may
+        # change people, i.e. lab admins; a view-only user's export has none of them.
+        return {**kwargs, "include_private": request.user.has_perm("people.change_person")}
+
 
 @admin.register(Role)
-class RoleAdmin(admin.ModelAdmin):
+class RoleAdmin(SafeImportExportMixin, admin.ModelAdmin):
+    resource_classes = [RoleResource]
     list_display = ["person", "kind", "title", "institution", "unit", "dates"]
     list_filter = ["kind", "institution"]
     list_select_related = ["person", "institution"]
@@ -126,7 +140,8 @@ class RoleAdmin(admin.ModelAdmin):
 
 
 @admin.register(Award)
-class AwardAdmin(admin.ModelAdmin):
+class AwardAdmin(SafeImportExportMixin, admin.ModelAdmin):
+    resource_classes = [AwardResource]
     list_display = ["title", "person", "years", "issuer"]
     list_filter = ["year", "issuer"]
     list_select_related = ["person", "issuer"]

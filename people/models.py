@@ -256,6 +256,21 @@ class Person(TimeStampedModel):
 
 
 class RoleQuerySet(models.QuerySet):
+    def get_by_natural_key(
+        self, person, kind, title, institution, unit, start_year, start_month, term
+    ):
+        """A role by its natural key (see Role.natural_key); slugs for person and institution."""
+        return self.get(
+            person__slug=person,
+            kind=kind,
+            title=title,
+            institution__slug=institution,
+            unit=unit,
+            start_year=start_year,
+            start_month=start_month,
+            term=term,
+        )
+
     def current(self):
         """Roles that go on: no end year, and not marked as ended at an unknown date."""
         return self.filter(end_year__isnull=True, end_unknown=False)
@@ -337,6 +352,23 @@ class Role(TimeStampedModel):
     def __str__(self):
         return f"{self.title} ({self.dates})" if self.dates else self.title
 
+    def natural_key(self):
+        """What tells a person's roles apart: no two roles of a person share all of these
+        (spreadsheets and fixtures find a role by it)."""
+        institution = self.institution.slug if self.institution_id else None
+        return (
+            *self.person.natural_key(),
+            self.kind,
+            self.title,
+            institution,
+            self.unit,
+            self.start_year,
+            self.start_month,
+            self.term,
+        )
+
+    natural_key.dependencies = ["people.person", "people.institution"]
+
     @property
     def dates(self) -> str:
         if self.term and self.start_year and self.end_year in (None, self.start_year):
@@ -354,6 +386,11 @@ class Role(TimeStampedModel):
         return self.end_year is None and not self.end_unknown
 
 
+class AwardQuerySet(models.QuerySet):
+    def get_by_natural_key(self, person, title, year):
+        return self.get(person__slug=person, title=title, year=year)
+
+
 class Award(TimeStampedModel):
     """An honour to a person; a paper's award is a publications.PaperAward instead."""
 
@@ -368,6 +405,8 @@ class Award(TimeStampedModel):
     description = models.TextField(
         blank=True, help_text="e.g. Only-ever recipient from Singapore in Systems & Networking"
     )
+
+    objects = AwardQuerySet.as_manager()
 
     class Meta:
         ordering = ["-year", "title"]
@@ -385,6 +424,11 @@ class Award(TimeStampedModel):
 
     def __str__(self):
         return f"{self.title} ({self.years})"
+
+    def natural_key(self):
+        return (*self.person.natural_key(), self.title, self.year)
+
+    natural_key.dependencies = ["people.person"]
 
     @property
     def years(self) -> str:

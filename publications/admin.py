@@ -4,12 +4,20 @@ from django.db.models import Count
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
-from lab.admin import PrefetchedAutocompleteInlineMixin
+from lab.admin import PrefetchedAutocompleteInlineMixin, SafeImportExportMixin
 from people.admin import PersonAdmin
 from people.matching import PersonMatcher
 from people.models import Person
+from publications.admin_bibtex import BibtexImportAdminMixin
 from publications.byline import MARKS, BylineError
 from publications.models import Authorship, Paper, PaperAward, Service, Venue
+from publications.resources import (
+    AuthorshipResource,
+    PaperAdminResource,
+    PaperAwardResource,
+    ServiceResource,
+    VenueResource,
+)
 from publications.services import (
     AuthorSpec,
     byline_resolve,
@@ -22,7 +30,8 @@ MARK_LEGEND = ", ".join(f"{sign} {field.replace('_', ' ')}" for sign, field in M
 
 
 @admin.register(Venue)
-class VenueAdmin(admin.ModelAdmin):
+class VenueAdmin(SafeImportExportMixin, admin.ModelAdmin):
+    resource_classes = [VenueResource]
     list_display = ["__str__", "name", "kind", "publisher", "paper_count"]
     list_filter = ["kind", "publisher"]
     list_select_related = ["publisher"]
@@ -161,7 +170,8 @@ class PaperAdminForm(forms.ModelForm):
 
 
 @admin.register(Paper)
-class PaperAdmin(admin.ModelAdmin):
+class PaperAdmin(BibtexImportAdminMixin, SafeImportExportMixin, admin.ModelAdmin):
+    resource_classes = [PaperAdminResource]
     form = PaperAdminForm
     list_display = ["title", "byline", "venue", "year", "status", "selected", "authors_complete"]
     list_filter = ["status", "year", "venue__kind", "venue", "selected", "authors_complete"]
@@ -223,7 +233,8 @@ class PaperAdmin(admin.ModelAdmin):
 
 
 @admin.register(Authorship)
-class AuthorshipAdmin(admin.ModelAdmin):
+class AuthorshipAdmin(SafeImportExportMixin, admin.ModelAdmin):
+    resource_classes = [AuthorshipResource]
     list_display = ["paper", "position", "person", "printed_name", "marks"]
     list_select_related = ["paper", "person"]
     list_filter = ["equal_contribution", "lead", "mentee", "corresponding"]
@@ -233,7 +244,8 @@ class AuthorshipAdmin(admin.ModelAdmin):
 
 
 @admin.register(PaperAward)
-class PaperAwardAdmin(admin.ModelAdmin):
+class PaperAwardAdmin(SafeImportExportMixin, admin.ModelAdmin):
+    resource_classes = [PaperAwardResource]
     list_display = ["title", "paper"]
     list_select_related = ["paper"]
     search_fields = ["title", "paper__title"]
@@ -242,7 +254,8 @@ class PaperAwardAdmin(admin.ModelAdmin):
 
 
 @admin.register(Service)
-class ServiceAdmin(admin.ModelAdmin):
+class ServiceAdmin(SafeImportExportMixin, admin.ModelAdmin):
+    resource_classes = [ServiceResource]
     list_display = ["person", "kind", "venue", "years", "note"]
     list_filter = ["kind", "venue"]
     list_select_related = ["person", "venue"]

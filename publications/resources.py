@@ -1,70 +1,104 @@
-"""Papers as spreadsheet rows (django-import-export), keyed by natural keys, never ids.
+"""Venues, papers, authorships, paper awards and service as spreadsheet rows.
+
+Keyed by natural keys, never ids (see docs/spreadsheets.md): venues and papers by slug, an
+authorship by (paper, position), a paper award by (paper, title), a service by (person, venue,
+kind, start year, note). References are slugs (``venue``, ``publisher``, ``paper``, ``person``).
 
 One row per paper. The byline sits in one cell, in order, with its marks, exactly as the admin's
 byline box takes it: ``Qinghao Hu*; Meng Zhang*; Peng Sun``; a namesake carries their slug
-(``Hao Wang <hao-wang-2>``) so the cell resolves to the same people when read back.
+(``Hao Wang <hao-wang-2>``) so the cell resolves to the same people when read back. On import the
+cell goes through the admin's own services (``byline_resolve``, ``paper_set_authorships``):
+authors are matched by name or alias, a name nobody has becomes a new person (listed in the
+preview), an ambiguous one is a row error. Awards are one cell, joined by "; ".
 
 The venue column holds the venue's *slug* (``nsdi``): it is unique and stable, whereas short
-names may be blank or shared and full names are long and get reworded. Awards are one cell,
-joined by "; ". Exported with ``force_native_type=True`` (XLSX) years and booleans stay numbers
-and booleans; in CSV booleans are written 1/0, as django-import-export reads them back.
+names may be blank or shared and full names are long and get reworded. Exported with
+``force_native_type=True`` (XLSX) years and booleans stay numbers and booleans; in CSV booleans
+are written 1/0, as django-import-export reads them back.
 """
 
-from import_export import fields, resources, widgets
+from django.core.exceptions import ValidationError
+from import_export import fields
 
-from lab.spreadsheets import EscapedExportMixin
+from lab.importing import LIST_SEPARATOR, LabResource, SlugWidget, cell_text, split_list
 from people.matching import PersonMatcher
-from publications.models import Paper, Venue
-from publications.services import paper_byline
+from people.models import Institution, Person
+from people.names import normalize_name
+from people.services import person_create
+from publications.byline import MARK_FIELDS, BylineError, format_byline
+from publications.models import Authorship, Paper, PaperAward, Service, Venue
+from publications.services import AuthorSpec, byline_resolve, paper_byline, paper_set_authorships
 
-AWARD_SEPARATOR = "; "
+AWARD_SEPARATOR = LIST_SEPARATOR
+PAPER_FIELDS = (
+    "slug",
+    "title",
+    "authors",
+    "venue",
+    "year",
+    "month",
+    "status",
+    "doi",
+    "arxiv_id",
+    "url",
+    "pdf_url",
+    "code_url",
+    "awards",
+    "selected",
+    "authors_complete",
+    "note",
+    "abstract",
+)
 
 
-class PaperResource(EscapedExportMixin, resources.ModelResource):
-    # Read-only until imports write Authorship rows themselves (an ordered through model
-    # cannot go through ManyToManyWidget).
-    authors = fields.Field(column_name="authors", readonly=True)
-    venue = fields.Field(
-        attribute="venue",
-        column_name="venue",
-        widget=widgets.ForeignKeyWidget(Venue, field="slug"),
+class VenueResource(LabResource):
+    publisher = fields.Field(
+        attribute="publisher", column_name="publisher", widget=SlugWidget(Institution)
     )
-    awards = fields.Field(column_name="awards", readonly=True)
 
-    class Meta:
+    class Meta(LabResource.Meta):
+        model = Venue
+        import_id_fields = ("slug",)
+        fields = ("slug", "name", "short_name", "kind", "publisher", "url", "dblp", "note")
+        export_order = fields
+
+    def get_queryset(self):
+        return Venue.objects.select_related("publisher")
+
+    def with_related(self, queryset):
+        return queryset.select_related("publisher")
+
+
+class PaperResource(LabResource):
+    """The public download's columns; importable in the admin (see PaperAdminResource)."""
+
+    authors = fields.Field(column_name="authors")
+    venue = fields.Field(attribute="venue", column_name="venue", widget=SlugWidget(Venue))
+    awards = fields.Field(column_name="awards")
+
+    relation_columns = ("authors", "awards")
+
+    class Meta(LabResource.Meta):
         model = Paper
         import_id_fields = ("slug",)
-        fields = (
-            "slug",
-            "title",
-            "authors",
-            "venue",
-            "year",
-            "month",
-            "status",
-            "doi",
-            "arxiv_id",
-            "url",
-            "pdf_url",
-            "code_url",
-            "awards",
-            "selected",
-            "authors_complete",
-            "note",
-            "abstract",
-        )
+        fields = PAPER_FIELDS
         export_order = fields
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
         self._matcher = None
+        self._new_authorships: list[Authorship] = []
+        self._new_awards: list[PaperAward] = []
 
     def get_queryset(self):
         return Paper.objects.for_list()
 
+    def with_related(self, queryset):
+        return queryset.prefetch_related(None).for_list()
+
     @property
     def matcher(self) -> PersonMatcher:
-        # One query for the whole export, built on first use.
+        # One query for the whole export or import, built on first use.
         if self._matcher is None:
             self._matcher = PersonMatcher.from_database()
         return self._matcher
@@ -74,3 +108,231 @@ class PaperResource(EscapedExportMixin, resources.ModelResource):
 
     def dehydrate_awards(self, paper: Paper) -> str:
         return AWARD_SEPARATOR.join(award.title for award in paper.awards.all())
+
+    # -- import --------------------------------------------------------------------------------
+
+    def resolve_relations(self, row, columns):
+        resolved = {}
+        if "authors" in columns:
+            byline = cell_text(row["authors"])
+            try:
+                resolved["authors"] = (
+                    byline_resolve(byline=byline, matcher=self.matcher) if byline else []
+                )
+            except BylineError as error:
+                raise ValidationError({"authors": str(error)}) from None
+        if "awards" in columns:
+            titles = split_list(row["awards"])
+            repeated = next((t for i, t in enumerate(titles) if t in titles[:i]), None)
+            if repeated:
+                raise ValidationError({"awards": f"the award “{repeated}” is listed twice."})
+            longest = PaperAward._meta.get_field("title").max_length
+            too_long = next((t for t in titles if len(t) > longest), None)
+            if too_long:
+                raise ValidationError(
+                    {"awards": f"“{too_long[:40]}…” is longer than {longest} characters."}
+                )
+            resolved["awards"] = titles
+        return resolved
+
+    def relation_state(self, paper, column):
+        if column == "authors":
+            authorships = paper.authorships.all()
+            signature = [(a.person_id, a.printed_name, a.marks) for a in authorships]
+            return signature, paper_byline(paper, matcher=self.matcher)
+        titles = [award.title for award in paper.awards.all()]
+        return sorted(titles), AWARD_SEPARATOR.join(sorted(titles))
+
+    def resolved_state(self, column, resolved):
+        if column == "authors":
+            signature = [
+                (
+                    person.pk if person else ("new", normalize_name(entry.name)),
+                    "" if person is None or entry.name == person.name else entry.name,
+                    entry.marks,
+                )
+                for entry, person in resolved
+            ]
+            return signature, format_byline(
+                [e for e, _ in resolved], with_slug=lambda e: bool(e.slug)
+            )
+        return sorted(resolved), AWARD_SEPARATOR.join(sorted(resolved))
+
+    def save_relations(self, paper, resolved, *, new):
+        if "authors" in resolved:
+            self._save_authors(paper, resolved["authors"], new=new)
+        if "awards" in resolved:
+            self._save_awards(paper, resolved["awards"], new=new)
+
+    def _save_authors(self, paper, resolved, *, new):
+        if (
+            not new
+            and self.relation_state(paper, "authors")[0]
+            == self.resolved_state("authors", resolved)[0]
+        ):
+            return
+        if not resolved and not new:
+            raise ValidationError(
+                {"authors": "the cell is empty, but a paper keeps at least one author."}
+            )
+        authors = []
+        for entry, person in resolved:
+            if person is None:
+                person = person_create(name=entry.name)
+                self.matcher.add(person)
+                self.created.append(person)
+            authors.append(
+                AuthorSpec(
+                    person=person,
+                    printed_name="" if entry.name == person.name else entry.name,
+                    **{mark: getattr(entry, mark) for mark in MARK_FIELDS},
+                )
+            )
+        if new:
+            # A new paper has no rows to replace: its author rows are inserted with every
+            # other new paper's, in one query at the end of the import.
+            self._new_authorships.extend(
+                Authorship(
+                    paper=paper,
+                    person=author.person,
+                    position=position,
+                    printed_name=author.printed_name,
+                    **{mark: getattr(author, mark) for mark in MARK_FIELDS},
+                )
+                for position, author in enumerate(authors, start=1)
+            )
+        else:
+            paper_set_authorships(paper=paper, authors=authors)
+
+    def _save_awards(self, paper, titles, *, new):
+        existing = set() if new else {award.title for award in paper.awards.all()}
+        added = [t for t in titles if t not in existing]
+        removed = existing - set(titles)
+        if removed:
+            paper.awards.filter(title__in=removed).delete()
+        self._new_awards.extend(PaperAward(paper=paper, title=title) for title in added)
+
+    def finish_import(self):
+        Authorship.objects.bulk_create(self._new_authorships, batch_size=1000)
+        PaperAward.objects.bulk_create(self._new_awards, batch_size=1000)
+        self._new_authorships, self._new_awards = [], []
+
+
+class PaperAdminResource(PaperResource):
+    """Every curated field of a paper: the download's columns plus the system name."""
+
+    class Meta(PaperResource.Meta):
+        fields = (*PAPER_FIELDS[:2], "system_name", *PAPER_FIELDS[2:])
+        export_order = fields
+
+
+class AuthorshipResource(LabResource):
+    """One place on a byline per row; the byline cell of a paper row is the usual way."""
+
+    paper = fields.Field(attribute="paper", column_name="paper", widget=SlugWidget(Paper))
+    person = fields.Field(attribute="person", column_name="person", widget=SlugWidget(Person))
+    affiliations = fields.Field(column_name="affiliations")
+
+    relation_columns = ("affiliations",)
+
+    class Meta(LabResource.Meta):
+        model = Authorship
+        import_id_fields = ("paper", "position")
+        fields = (
+            "paper",
+            "position",
+            "person",
+            "printed_name",
+            *MARK_FIELDS,
+            "affiliations",
+        )
+        export_order = fields
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self._institutions = SlugWidget(Institution)
+
+    def get_queryset(self):
+        return Authorship.objects.select_related("paper", "person").prefetch_related("affiliations")
+
+    def with_related(self, queryset):
+        return (
+            queryset.select_related("paper", "person")
+            .prefetch_related(None)
+            .prefetch_related("affiliations")
+        )
+
+    def dehydrate_affiliations(self, authorship) -> str:
+        return LIST_SEPARATOR.join(sorted(i.slug for i in authorship.affiliations.all()))
+
+    def resolve_relations(self, row, columns):
+        institutions = []
+        for slug in split_list(row["affiliations"]):
+            try:
+                institution = self._institutions.clean(slug)
+            except ValueError as error:
+                raise ValidationError({"affiliations": str(error)}) from None
+            if institution not in institutions:
+                institutions.append(institution)
+        return {"affiliations": institutions}
+
+    def relation_state(self, authorship, column):
+        slugs = sorted(i.slug for i in authorship.affiliations.all())
+        return slugs, LIST_SEPARATOR.join(slugs)
+
+    def resolved_state(self, column, resolved):
+        slugs = sorted(i.slug for i in resolved)
+        return slugs, LIST_SEPARATOR.join(slugs)
+
+    def save_relations(self, authorship, resolved, *, new):
+        if "affiliations" not in resolved:
+            return
+        wanted = resolved["affiliations"]
+        if new:
+            if wanted:
+                authorship.affiliations.add(*wanted)
+        elif self.relation_state(authorship, "affiliations")[0] != sorted(i.slug for i in wanted):
+            authorship.affiliations.set(wanted)
+
+
+class PaperAwardResource(LabResource):
+    paper = fields.Field(attribute="paper", column_name="paper", widget=SlugWidget(Paper))
+
+    class Meta(LabResource.Meta):
+        model = PaperAward
+        import_id_fields = ("paper", "title")
+        fields = ("paper", "title")
+        export_order = fields
+
+    def get_queryset(self):
+        return PaperAward.objects.select_related("paper")
+
+    def with_related(self, queryset):
+        return queryset.select_related("paper")
+
+
+class ServiceResource(LabResource):
+    person = fields.Field(attribute="person", column_name="person", widget=SlugWidget(Person))
+    venue = fields.Field(attribute="venue", column_name="venue", widget=SlugWidget(Venue))
+
+    class Meta(LabResource.Meta):
+        model = Service
+        import_id_fields = ("person", "venue", "kind", "start_year", "note")
+        fields = ("person", "venue", "kind", "start_year", "end_year", "note")
+        export_order = fields
+
+    def get_queryset(self):
+        return Service.objects.select_related("person", "venue")
+
+    def with_related(self, queryset):
+        return queryset.select_related("person", "venue")
+
+
+#: The publications app's complete resources, in the order a whole-lab import needs them.
+RESOURCES = (
+    VenueResource,
+    PaperAdminResource,
+    AuthorshipResource,
+    PaperAwardResource,
+    ServiceResource,
+)
