@@ -41,7 +41,14 @@ class VenueAdmin(SafeImportExportMixin, admin.ModelAdmin):
     readonly_fields = ["created", "modified"]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(paper_count=Count("papers"))
+        # A grouped query loses the model's default ordering; keep it so the autocomplete
+        # paginates a stable order.
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(paper_count=Count("papers"))
+            .order_by(*Venue._meta.ordering)
+        )
 
     @admin.display(description="papers", ordering="paper_count")
     def paper_count(self, obj):

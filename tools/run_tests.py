@@ -7,6 +7,8 @@ PostgreSQL is chosen in this order:
   2. the machine's service at 127.0.0.1:5432, if it answers (TEST_POSTGRES=throwaway skips it);
   3. a throwaway server started for this run and removed after it (tools/pgcluster.py).
 If none can be had, the run fails: PostgreSQL is part of the suite, locally and in CI.
+Chromium for the browser tests is found or installed first (tools/browsers.py); without it the
+run fails too.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import sys
 from collections.abc import Iterator
 from urllib.parse import urlsplit
 
+from browsers import BrowserError, ensure_chromium
 from pgcluster import PostgresError, postgres_reachable, throwaway_postgres
 
 SERVICE_URL = "postgres://postgres@127.0.0.1:5432/postgres"
@@ -68,6 +71,13 @@ def outcome(code: int | None) -> str:
 
 def main(args: list[str]) -> int:
     results: list[tuple[str, int | None]] = []
+
+    # The browser tests drive Debian's Chromium: find it, or install it (root on Debian).
+    try:
+        print(f"==> Chromium for the browser tests: {ensure_chromium()}", flush=True)
+    except BrowserError as error:
+        print(f"error: no Chromium for the browser tests: {error}", file=sys.stderr, flush=True)
+        return 1
 
     print("==> Tests on SQLite", flush=True)
     results.append(("SQLite", run_pytest(args)))
