@@ -4,10 +4,14 @@ Visitors see the same page for the same URL, so a rendered page is kept in the c
 made of the URL and a *generation* number. Every write to a record of `people` or `publications`
 bumps the generation (signals connected in `LabConfig.ready`, plus `invalidate_pages()` for bulk
 writes that send no signals), so the next request renders afresh; old entries simply expire.
-Logged-in users always get a fresh page: what they see depends on who they are.
+Logged-in users always get a fresh page: what they see depends on who they are. The parts of
+a page that are the same for every viewer (a person's publications, a list's results) are kept
+as *fragments* under the same generation (`cached_fragment`), so a member's page is built from
+them, and a write invalidates them exactly like the pages.
 """
 
 import functools
+import hashlib
 
 from django.conf import settings
 from django.core.cache import cache
@@ -25,6 +29,36 @@ def _generation() -> int:
         cache.add(GENERATION_KEY, 1, timeout=None)
         generation = cache.get(GENERATION_KEY, 1)
     return generation
+
+
+def generation() -> int:
+    """The current generation of the records: every write to them bumps it."""
+    return _generation()
+
+
+_MISSING = object()
+# Longer keys are hashed (memcached refuses keys over 250 characters).
+_MAX_KEY_PART = 160
+
+
+def fragment_key(key_parts) -> str:
+    """The cache key of a fragment for the current generation."""
+    parts = ":".join(str(part) for part in key_parts)
+    if len(parts) > _MAX_KEY_PART:
+        parts = hashlib.sha256(parts.encode()).hexdigest()
+    return f"lab:fragment:{_generation()}:{parts}"
+
+
+def cached_fragment(key_parts, build, timeout=None):
+    """``build()``'s value (rendered HTML, or anything picklable, None included), kept until the
+    next write to the records. ``key_parts`` must name everything the value depends on; it
+    must not depend on the viewer. ``build`` runs the queries, so a hit runs none."""
+    key = fragment_key(key_parts)
+    value = cache.get(key, _MISSING)
+    if value is _MISSING:
+        value = build()
+        cache.set(key, value, settings.PAGE_CACHE_SECONDS if timeout is None else timeout)
+    return value
 
 
 def _bump() -> None:

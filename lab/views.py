@@ -8,7 +8,7 @@ from django.views.decorators.http import require_safe
 
 from lab.cache import public_page
 from people.models import Institution, Person
-from publications.models import Paper, Venue
+from publications.models import Authorship, Paper, Venue
 
 SEARCH_LIMIT = 10
 RECENT_PAPERS = 8
@@ -62,16 +62,15 @@ def search(request):
     if query:
         q = urlencode({"q": query})
         people = Person.objects.filter(Q(name__icontains=query) | Q(aliases__icontains=query))
-        papers = (
-            Paper.objects.filter(
-                Q(title__icontains=query)
-                | Q(system_name__icontains=query)
-                | Q(authorships__printed_name__icontains=query)
-                | Q(authorships__person__name__icontains=query)
-            )
-            .distinct()
-            .for_list()
-        )
+        # Authors through IN subqueries (people first, then their author rows), not a join
+        # over every author row with DISTINCT: a paper is never repeated.
+        named = Person.objects.filter(name__icontains=query).values("pk")
+        authored = Authorship.objects.filter(
+            Q(person__in=named) | Q(printed_name__icontains=query)
+        ).values("paper_id")
+        papers = Paper.objects.filter(
+            Q(title__icontains=query) | Q(system_name__icontains=query) | Q(pk__in=authored)
+        ).for_list()
         venues = Venue.objects.filter(Q(name__icontains=query) | Q(short_name__icontains=query))
         institutions = Institution.objects.filter(
             Q(name__icontains=query) | Q(short_name__icontains=query)

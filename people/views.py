@@ -5,9 +5,11 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models.functions import Lower
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_http_methods, require_safe
 
-from lab.cache import public_page
+from lab.cache import cached_fragment, public_page
 from people import exports, sections
 from people.enums import RoleKind, Term
 from people.filters import InstitutionFilter, PersonFilter
@@ -83,10 +85,13 @@ def _people_filter(request) -> tuple[Institution | None, str, PersonFilter]:
     return lab, group, PersonFilter(request.GET, queryset=people)
 
 
-@require_safe
-@public_page
-def people_list(request):
-    """People of a lab by group (current members, alumni, everyone, co-authors), filtered."""
+def _fragment(template: str, context: dict, request) -> str:
+    """A part of a page, rendered on its own (without the template file's final newline)."""
+    html = render_to_string(template, context, request)
+    return mark_safe(html.removesuffix("\n"))  # noqa: S308 - rendered with auto-escaping
+
+
+def _people_list_parts(request) -> dict:
     lab, group, person_filter = _people_filter(request)
     page = Paginator(
         person_filter.qs.with_lab_roles(lab), PEOPLE_PER_PAGE, allow_empty_first_page=True
@@ -94,20 +99,32 @@ def people_list(request):
     tabs = [
         (key, label) for key, label in GROUPS.items() if lab is not None or key not in LAB_GROUPS
     ]
-    return render(
-        request,
-        "people/person_list.html",
-        {
-            "section": "people",
-            "lab": lab,
-            "labs": Institution.objects.labs().order_by(Lower("name"), "slug"),
-            "group": group,
-            "group_label": GROUPS[group],
-            "tabs": tabs,
-            "filter": person_filter,
-            "page": page,
-        },
+    context = {
+        "lab": lab,
+        "labs": Institution.objects.labs().order_by(Lower("name"), "slug"),
+        "group": group,
+        "group_label": GROUPS[group],
+        "tabs": tabs,
+        "filter": person_filter,
+        "page": page,
+    }
+    return {
+        "lab": lab is not None,
+        "group_label": GROUPS[group],
+        "body": _fragment("people/includes/person_list_body.html", context, request),
+    }
+
+
+@require_safe
+@public_page
+def people_list(request):
+    """People of a lab by group (current members, alumni, everyone, co-authors), filtered. The
+    list is the same for every viewer: rendered once per generation of the records and query
+    (lab.cache.cached_fragment)."""
+    parts = cached_fragment(
+        ("people-list", request.path, request.GET.urlencode()), lambda: _people_list_parts(request)
     )
+    return render(request, "people/person_list.html", {"section": "people", "parts": parts})
 
 
 @require_safe
@@ -118,11 +135,38 @@ def people_download(request, fmt):
     return exports.people_response(person_filter.qs, fmt, filename="people", request=request)
 
 
+def _profile_parts(request, slug: str, loaded: dict) -> dict[str, str]:
+    """What a person's page shows that is the same for every viewer, rendered: everything but
+    the email (members only) and the edit buttons. Keeps the loaded person in ``loaded``."""
+    person = get_object_or_404(Person.objects.for_profile(), slug=slug)
+    loaded["person"] = person
+    roles = _timeline(person.roles.all())
+    context = {
+        "person": person,
+        "current_roles": [role for role in roles if role.is_current],
+        "positions": [role for role in roles if role.kind in POSITION_KINDS],
+        "education": [role for role in roles if role.kind == RoleKind.EDUCATION],
+        "teaching": [role for role in roles if role.kind == RoleKind.TEACHING],
+        "awards": person.awards.all(),
+        "sections": sections.build(sections.person_sections, person, request),
+    }
+    return {
+        "meta": _fragment("people/includes/profile_meta.html", context, request),
+        "head": _fragment("people/includes/profile_head.html", context, request),
+        "body": _fragment("people/includes/profile_body.html", context, request),
+    }
+
+
 @require_safe
 @public_page
 def person_detail(request, slug):
-    person = get_object_or_404(Person.objects.for_profile(), slug=slug)
-    roles = _timeline(person.roles.all())
+    """A person's page. Its parts that are the same for every viewer are rendered once per
+    generation of the records (lab.cache.cached_fragment); then only the person is loaded."""
+    loaded: dict[str, Person] = {}
+    parts = cached_fragment(
+        ("person-page", slug), lambda: _profile_parts(request, slug, loaded)
+    )
+    person = loaded.get("person") or get_object_or_404(Person.objects.all(), slug=slug)
     user = request.user
     return render(
         request,
@@ -130,14 +174,9 @@ def person_detail(request, slug):
         {
             "section": "people",
             "person": person,
-            "current_roles": [role for role in roles if role.is_current],
-            "positions": [role for role in roles if role.kind in POSITION_KINDS],
-            "education": [role for role in roles if role.kind == RoleKind.EDUCATION],
-            "teaching": [role for role in roles if role.kind == RoleKind.TEACHING],
-            "awards": person.awards.all(),
+            "parts": parts,
             "is_own_profile": user.is_authenticated and person.user_id == user.pk,
             "may_admin": user.is_staff and user.has_perm("people.change_person"),
-            "sections": sections.build(sections.person_sections, person, request),
         },
     )
 

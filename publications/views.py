@@ -2,9 +2,11 @@
 
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, render
+from django.template.loader import render_to_string
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_safe
 
-from lab.cache import public_page
+from lab.cache import cached_fragment, public_page
 from lab.models import format_partial_date
 from people.models import Person
 from publications.bibtex import paper_to_bibtex
@@ -26,22 +28,54 @@ def _page(request, queryset):
 
 
 def _paper_list(request, *, filterset_class, base, title, lede, selected_view=False):
-    filterset = filterset_class(request.GET or None, queryset=base, request=request)
-    page = _page(request, filterset.papers.for_display())
-    # The download is the list as filtered: every page, so without "page".
-    download_query = request.GET.copy()
-    download_query.pop("page", None)
-    if selected_view:
-        download_query["selected"] = "on"
+    """A paper list: the filter form and the results are the same for every viewer, so each is
+    a fragment cached until the next write, for its path and query; a hit runs no query."""
+    filterset = None
+
+    def get_filterset():
+        nonlocal filterset
+        if filterset is None:
+            filterset = filterset_class(request.GET or None, queryset=base, request=request)
+        return filterset
+
+    def build_filters():
+        context = {"filter": get_filterset()}
+        html = render_to_string("publications/_paper_filters.html", context, request)
+        return mark_safe(html.strip())  # noqa: S308 - rendered with auto-escaping
+
+    def build_results():
+        found = get_filterset()
+        page = _page(request, found.papers.for_display())
+        # The download is the list as filtered: every page, so without "page".
+        download_query = request.GET.copy()
+        download_query.pop("page", None)
+        if selected_view:
+            download_query["selected"] = "on"
+        context = {
+            "filter": found,
+            "page": page,
+            "by_year": found.sort_key in YEAR_SORTS,
+            "formats": DOWNLOAD_FORMATS,
+            "download_query": download_query.urlencode(),
+        }
+        html = render_to_string("publications/_paper_results.html", context, request)
+        return {"number": page.number, "html": mark_safe(html.strip())}  # noqa: S308 - escaped
+
+    form_query = request.GET.copy()
+    form_query.pop("page", None)
+    filters_html = cached_fragment(
+        ("paper-filters", request.path, form_query.urlencode()), build_filters
+    )
+    results = cached_fragment(
+        ("paper-results", request.path, request.GET.urlencode()), build_results
+    )
     context = {
         "title": title,
         "lede": lede,
         "selected_view": selected_view,
-        "filter": filterset,
-        "page": page,
-        "by_year": filterset.sort_key in YEAR_SORTS,
-        "formats": DOWNLOAD_FORMATS,
-        "download_query": download_query.urlencode(),
+        "filters_html": filters_html,
+        "results_html": results["html"],
+        "page_number": results["number"],
         "section": "publications",
     }
     return render(request, "publications/paper_list.html", context)
@@ -86,18 +120,33 @@ def paper_list_download(request, fmt):
     return papers_response(filterset.papers, fmt, filename="publications", request=request)
 
 
-@require_safe
-@public_page
-def paper_detail(request, slug):
+def _paper_page_parts(request, slug: str) -> dict[str, str]:
+    """What a paper's page shows, rendered: it is the same for every viewer."""
     paper = get_object_or_404(Paper.objects.for_detail(), slug=slug)
     context = {
         "paper": paper,
         "when": format_partial_date(paper.year, paper.month),
-        "description": _description(paper),
         "bibtex": paper_to_bibtex(paper),
-        "section": "publications",
     }
-    return render(request, "publications/paper_detail.html", context)
+    article = render_to_string("publications/_paper_article.html", context, request)
+    return {
+        "title": paper.title,
+        "description": _description(paper),
+        "article": mark_safe(article.removesuffix("\n")),  # noqa: S308 - auto-escaped
+    }
+
+
+@require_safe
+@public_page
+def paper_detail(request, slug):
+    """A paper's page, rendered once per generation of the records (lab.cache): a hit runs no
+    query."""
+    parts = cached_fragment(("paper-page", slug), lambda: _paper_page_parts(request, slug))
+    return render(
+        request,
+        "publications/paper_detail.html",
+        {"parts": parts, "section": "publications"},
+    )
 
 
 @require_safe

@@ -1,7 +1,7 @@
 import pytest
 from django.core.cache import cache
 
-from lab.cache import invalidate_pages
+from lab.cache import cached_fragment, fragment_key, generation, invalidate_pages
 from publications.models import Paper
 from tests.factories import AuthorshipFactory, PaperFactory, PersonFactory
 
@@ -100,3 +100,79 @@ def test_page_cache_does_not_store_errors(client):
     invalidate_pages()  # not needed for a 404, which was never stored; keeps the test honest
 
     assert client.get("/papers/missing/").status_code == 200
+
+
+def test_cached_fragment_builds_once_per_generation():
+    builds = []
+
+    def build():
+        builds.append(1)
+        return f"built {len(builds)}"
+
+    first = cached_fragment(("test-fragment", 1), build)
+    second = cached_fragment(("test-fragment", 1), build)
+    invalidate_pages()
+    third = cached_fragment(("test-fragment", 1), build)
+
+    assert (first, second, third) == ("built 1", "built 1", "built 2")
+
+
+def test_cached_fragment_keeps_none_and_hashes_long_keys():
+    builds = []
+
+    def build():
+        builds.append(1)
+
+    long_part = "x" * 500
+    assert cached_fragment(("test-none", long_part), build) is None
+    assert cached_fragment(("test-none", long_part), build) is None
+    assert len(builds) == 1
+    assert len(fragment_key(("test-none", long_part))) < 100
+
+
+def test_generation_changes_on_every_write():
+    before = generation()
+    PaperFactory()
+
+    assert generation() > before
+
+
+def test_member_pages_are_rendered_once_per_generation(member_client, django_assert_num_queries):
+    person = PersonFactory(name="Fragment Author")
+    paper = PaperFactory(title="Fragment Paper")
+    AuthorshipFactory(paper=paper, person=person, position=1)
+    urls = ["/publications/", paper.get_absolute_url(), person.get_absolute_url(), "/people/"]
+    for url in urls:
+        member_client.get(url)
+
+    # Again: the session, the user and the user's person, plus the person on their page.
+    for url, queries in zip(urls, [3, 3, 4, 3], strict=True):
+        with django_assert_num_queries(queries):
+            assert member_client.get(url).status_code == 200
+
+
+def test_member_pages_show_a_write_at_once(member_client):
+    person = PersonFactory(name="Fragment Author")
+    paper = PaperFactory(title="Old Fragment Title")
+    AuthorshipFactory(paper=paper, person=person, position=1)
+    urls = ["/publications/", paper.get_absolute_url(), person.get_absolute_url()]
+    for url in urls:
+        assert "Old Fragment Title" in member_client.get(url).content.decode()
+
+    paper.title = "New Fragment Title"
+    paper.save()
+
+    for url in urls:
+        content = member_client.get(url).content.decode()
+        assert "New Fragment Title" in content
+        assert "Old Fragment Title" not in content
+
+
+def test_member_person_page_keeps_viewer_dependent_parts_out_of_the_fragment(client, member):
+    PersonFactory(name="Mail Person", slug="mail-person", email="mail@example.org")
+    assert "mail@example.org" not in client.get("/people/mail-person/").content.decode()
+    client.force_login(member)
+
+    assert "mail@example.org" in client.get("/people/mail-person/").content.decode()
+    client.logout()
+    assert "mail@example.org" not in client.get("/people/mail-person/").content.decode()

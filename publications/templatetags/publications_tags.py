@@ -55,15 +55,22 @@ def _author_html(authorship, highlight, url: tuple[str, str]) -> str:
     return f'<a href="{href}"{css}>{escape(authorship.display_name)}</a>{marks}'
 
 
+def _highlight_id(highlight) -> int | None:
+    try:
+        return int(highlight) if highlight not in (None, "") else None
+    except (TypeError, ValueError):
+        return None
+
+
 @register.simple_tag
 def byline(paper, highlight=None) -> SafeString:
     """The paper's authors as links, with their marks, from the prefetched authorships
     (Paper.objects.for_list()): no query. ``highlight`` is a person's id, shown as the page's
     own person. An incomplete author list ends in "et al."."""
-    try:
-        highlight = int(highlight) if highlight not in (None, "") else None
-    except (TypeError, ValueError):
-        highlight = None
+    return _byline(paper, _highlight_id(highlight))
+
+
+def _byline(paper, highlight: int | None) -> SafeString:
     url = _url_pattern("people:detail")
     authors = ", ".join(_author_html(a, highlight, url) for a in paper.authorships.all())
     if not paper.authors_complete:
@@ -80,3 +87,61 @@ def paper_url(paper) -> SafeString:
 @register.simple_tag
 def venue_url(venue) -> SafeString:
     return mark_safe(slug_url("publications:venue", venue.slug))  # noqa: S308 - escaped
+
+
+def _paper_item(paper, highlight: int | None, paper_pattern, venue_pattern) -> str:
+    """One paper of a list, exactly as ``publications/_paper.html`` renders it."""
+    title = escape(paper.title)
+    href = f"{paper_pattern[0]}{escape(paper.slug)}{paper_pattern[1]}"
+    venue = paper.venue
+    if venue is not None:
+        venue_href = f"{venue_pattern[0]}{escape(venue.slug)}{venue_pattern[1]}"
+        venue_html = f'<a class="venue" href="{venue_href}">{escape(venue)}</a>'
+    else:
+        venue_html = ""
+    status = (
+        f'<span class="tag">{escape(paper.get_status_display())}</span>'
+        if paper.status != "published"
+        else ""
+    )
+    awards = "".join(f'<span class="badge">{escape(a.title)}</span>' for a in paper.awards.all())
+    parts = [
+        '<li class="paper">\n',
+        f'  <div class="paper-title"><a href="{href}">{title}</a></div>\n',
+        f'  <div class="byline">{_byline(paper, highlight)}</div>\n',
+        '  <div class="paper-meta">\n',
+        f"    {venue_html}\n",
+        f"    {paper.year if paper.year else ''}\n",
+        f"    {status}\n",
+        f"    {awards}\n",
+        "  </div>\n  ",
+    ]
+    if paper.pdf_url or paper.code_url or paper.doi:
+        pdf = f'<li><a href="{escape(paper.pdf_url)}">PDF</a></li>' if paper.pdf_url else ""
+        code = f'<li><a href="{escape(paper.code_url)}">Code</a></li>' if paper.code_url else ""
+        doi = f'<li><a href="https://doi.org/{escape(paper.doi)}">DOI</a></li>' if paper.doi else ""
+        parts.append(
+            f'\n  <ul class="paper-links" aria-label="Links for {title}">\n'
+            f"    {pdf}\n    {code}\n    {doi}\n  </ul>\n  "
+        )
+    parts.append("\n</li>\n")
+    return "".join(parts)
+
+
+@register.simple_tag
+def paper_item(paper, highlight=None) -> SafeString:
+    """A paper of a list (``<li class="paper">``) from its prefetched venue, byline and awards
+    (Paper.objects.for_display()); the same markup as ``publications/_paper.html``, built in
+    Python: a page can list hundreds of papers, and the template per paper was most of its
+    time."""
+    return paper_items([paper], highlight)
+
+
+@register.simple_tag
+def paper_items(papers, highlight=None) -> SafeString:
+    """``paper_item`` for each paper, joined."""
+    highlight = _highlight_id(highlight)
+    paper_pattern = _url_pattern("publications:paper")
+    venue_pattern = _url_pattern("publications:venue")
+    html = "".join(_paper_item(p, highlight, paper_pattern, venue_pattern) for p in papers)
+    return mark_safe(html)  # noqa: S308 - every value above is escaped

@@ -134,3 +134,34 @@ def test_paper_include_tags_unpublished_work_and_omits_missing_parts():
     )
     assert "paper-links" not in html
     assert 'class="venue"' not in html
+
+
+@pytest.mark.parametrize("complete", [True, False])
+def test_paper_items_renders_the_same_markup_as_the_paper_template(complete):
+    lead = PersonFactory(name="Ada <Lead>")
+    venue = VenueFactory(short_name="NS&DI")
+    full = PaperFactory(
+        title="Fast & <Safe>",
+        venue=venue,
+        year=2021,
+        status=PaperStatus.PREPRINT,
+        pdf_url="https://example.org/a.pdf?x=1&y=2",
+        code_url="https://example.org/code",
+        doi="10.1234/x<y>",
+        authors_complete=complete,
+    )
+    AuthorshipFactory(paper=full, person=lead, position=1, corresponding=True)
+    PaperAwardFactory(paper=full, title="Best <Paper>")
+    bare = PaperFactory(title="Bare", venue=None, year=None, pdf_url="", code_url="", doi="")
+    papers = list(Paper.objects.filter(pk__in=[full.pk, bare.pk]).for_display())
+
+    expected = "".join(
+        render_to_string("publications/_paper.html", {"paper": p, "highlight": lead.pk})
+        for p in papers
+    )
+    rendered = Template("{% load publications_tags %}{% paper_items papers highlight %}").render(
+        Context({"papers": papers, "highlight": lead.pk})
+    )
+
+    assert rendered == expected
+    assert 'class="author-self"' in rendered
