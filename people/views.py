@@ -135,11 +135,10 @@ def people_download(request, fmt):
     return exports.people_response(person_filter.qs, fmt, filename="people", request=request)
 
 
-def _profile_parts(request, slug: str, loaded: dict) -> dict[str, str]:
+def _profile_parts(request, slug: str) -> dict:
     """What a person's page shows that is the same for every viewer, rendered: everything but
-    the email (members only) and the edit buttons. Keeps the loaded person in ``loaded``."""
+    the email (members only) and the edit buttons, which the page adds per request."""
     person = get_object_or_404(Person.objects.for_profile(), slug=slug)
-    loaded["person"] = person
     roles = _timeline(person.roles.all())
     context = {
         "person": person,
@@ -151,6 +150,14 @@ def _profile_parts(request, slug: str, loaded: dict) -> dict[str, str]:
         "sections": sections.build(sections.person_sections, person, request),
     }
     return {
+        # What the per-viewer header needs, kept with the fragments so a hit runs no query.
+        "person": Person(
+            pk=person.pk,
+            name=person.name,
+            slug=person.slug,
+            email=person.email,
+            user_id=person.user_id,
+        ),
         "meta": _fragment("people/includes/profile_meta.html", context, request),
         "head": _fragment("people/includes/profile_head.html", context, request),
         "body": _fragment("people/includes/profile_body.html", context, request),
@@ -162,11 +169,8 @@ def _profile_parts(request, slug: str, loaded: dict) -> dict[str, str]:
 def person_detail(request, slug):
     """A person's page. Its parts that are the same for every viewer are rendered once per
     generation of the records (lab.cache.cached_fragment); then only the person is loaded."""
-    loaded: dict[str, Person] = {}
-    parts = cached_fragment(
-        ("person-page", slug), lambda: _profile_parts(request, slug, loaded)
-    )
-    person = loaded.get("person") or get_object_or_404(Person.objects.all(), slug=slug)
+    parts = cached_fragment(("person-page", slug), lambda: _profile_parts(request, slug))
+    person = parts["person"]
     user = request.user
     return render(
         request,
