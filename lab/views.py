@@ -3,10 +3,12 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.db.models import F, Q
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_safe
 
-from lab.cache import public_page
+from lab.cache import cached_fragment, public_page
 from people.models import Institution, Person
 from publications.models import Authorship, Paper, Venue
 
@@ -17,10 +19,18 @@ RECENT_PAPERS = 8
 @require_safe
 @public_page
 def home(request):
-    """What the lab is, who is in it now, what it published lately, and how much is recorded."""
+    """What the lab is, who is in it now, what it published lately, and how much is recorded.
+    The same for every viewer: loaded once per generation of the records."""
+    body = cached_fragment(
+        ("home",), lambda: render_to_string("lab/home_body.html", _home_context(), request)
+    )
+    return render(request, "lab/home.html", {"body": mark_safe(body)})  # noqa: S308 - escaped
+
+
+def _home_context() -> dict:
     lab = Institution.objects.filter(slug=settings.LAB_INSTITUTION).first()
     members = (
-        Person.objects.current_members(lab).with_lab_roles(lab) if lab is not None else []
+        list(Person.objects.current_members(lab).with_lab_roles(lab)) if lab is not None else []
     )
     recent = (
         Paper.objects.exclude(year=None)
@@ -33,11 +43,7 @@ def home(request):
         ("venues", Venue.objects.count()),
         ("institutions", Institution.objects.count()),
     ]
-    return render(
-        request,
-        "lab/home.html",
-        {"lab": lab, "members": members, "recent_papers": recent, "counts": counts},
-    )
+    return {"lab": lab, "members": members, "recent_papers": list(recent), "counts": counts}
 
 
 def _search_group(key, label, queryset, more_url):

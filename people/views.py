@@ -231,16 +231,29 @@ def institution_list(request):
 @require_safe
 @public_page
 def institution_detail(request, slug):
-    institution = get_object_or_404(Institution.objects.for_detail(), slug=slug)
-    roles = _timeline(Role.objects.at(institution).select_related("person", "institution"))
+    """An institution's page. Nothing on it depends on the viewer, so its content is rendered
+    once per generation of the records (lab.cache.cached_fragment)."""
+    parts = cached_fragment(("institution-page", slug), lambda: _institution_parts(request, slug))
     return render(
         request,
         "people/institution_detail.html",
-        {
-            "section": "institutions",
-            "institution": institution,
-            "current_roles": [role for role in roles if role.is_current],
-            "past_roles": [role for role in roles if not role.is_current],
-            "sections": sections.build(sections.institution_sections, institution, request),
-        },
+        {"section": "institutions", "institution": parts["institution"], "body": parts["body"]},
     )
+
+
+def _institution_parts(request, slug: str) -> dict:
+    institution = get_object_or_404(Institution.objects.for_detail(), slug=slug)
+    roles = _timeline(Role.objects.at(institution).select_related("person", "institution"))
+    context = {
+        "institution": institution,
+        "current_roles": [role for role in roles if role.is_current],
+        "past_roles": [role for role in roles if not role.is_current],
+        "sections": sections.build(sections.institution_sections, institution, request),
+    }
+    return {
+        # What the title and breadcrumbs need, kept with the fragment so a hit runs no query.
+        "institution": Institution(
+            pk=institution.pk, name=institution.name, short_name=institution.short_name
+        ),
+        "body": _fragment("people/includes/institution_body.html", context, request),
+    }
