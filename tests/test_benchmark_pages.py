@@ -78,8 +78,9 @@ def test_benchmark_pages_visitor_pages_come_from_the_cache(tiny_lab):
     rows = table(output, "Visitor, anonymous (page cache)", VISITOR_ROW)
 
     assert list(rows) == PAGES
+    # A hit runs no query. (A visitor's miss may run none either: the page is assembled from
+    # fragments the member requests just cached.)
     assert {page: int(row["hit"]) for page, row in rows.items()} == dict.fromkeys(PAGES, 0)
-    assert all(int(row["miss"]) > 0 for row in rows.values())
     assert "invalidation: ok" in output
 
 
