@@ -17,6 +17,7 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("", include("people.urls")),
     path("", include("publications.urls")),
+    path("admin/workbook/", include("lab.admin_workbook")),
     path("admin/", admin.site.urls),
 ]
 

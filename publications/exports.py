@@ -9,7 +9,14 @@ import json
 from django.db.models import QuerySet
 from django.http import Http404, HttpResponse
 
-from lab.spreadsheets import SPREADSHEET_FORMATS, attachment, dataset_response
+from lab.spreadsheets import (
+    SPREADSHEET_FORMATS,
+    attachment,
+    csv_bytes,
+    dataset_response,
+    xlsx_bytes,
+)
+from lab.workbook import can_stream, resource_rows, stream_papers
 from publications.bibtex import papers_to_bibtex
 from publications.csl import papers_to_csl
 from publications.models import Paper
@@ -27,6 +34,19 @@ def papers_response(papers: QuerySet[Paper], fmt: str, *, filename: str, request
     # Drop whatever the caller prefetched: for_list() brings exactly what every format needs,
     # and a second Prefetch of the same relation would clash.
     papers = papers.prefetch_related(None).for_list()
+    if fmt in SPREADSHEET_FORMATS and can_stream(papers):
+        # Big lists: rows made one at a time from three streamed queries (lab.workbook),
+        # never a whole tablib Dataset in memory. Same cells as the branch below.
+        resource = PaperResource()
+        rows = resource_rows(resource, stream_papers(papers), native=fmt == "xlsx")
+        headers = resource.get_export_headers()
+        if fmt == "csv":
+            content = csv_bytes(headers, rows)
+        else:
+            content = xlsx_bytes(headers, rows, title="Papers")
+        return attachment(
+            content, content_type=SPREADSHEET_FORMATS[fmt], filename=f"{filename}.{fmt}"
+        )
     if fmt in SPREADSHEET_FORMATS:
         # Native numbers and booleans in XLSX; text in CSV (as the admin's export does).
         dataset = PaperResource().export(papers, force_native_type=fmt == "xlsx")

@@ -1,0 +1,90 @@
+"""manage.py benchmark_spreadsheets, at a small size: it runs and prints parseable figures."""
+
+import io
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from lab.management.commands.benchmark_spreadsheets import generated_workbook
+from lab.uploads import read_workbook
+from lab.workbook import SHEET_NAMES
+from publications.models import Paper
+from tests.factories import AuthorshipFactory, PaperFactory, PersonFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def figures(output: str) -> dict[str, list[dict[str, str]]]:
+    """label -> the key=value figures of each line with that label."""
+    parsed: dict[str, list[dict[str, str]]] = {}
+    for line in output.splitlines():
+        label, text = line[:24].strip(), line[24:].strip()
+        parsed.setdefault(label, []).append(dict(pair.split("=", 1) for pair in text.split()))
+    return parsed
+
+
+def run(*args) -> dict[str, list[dict[str, str]]]:
+    out = io.StringIO()
+    call_command("benchmark_spreadsheets", *args, stdout=out)
+    return figures(out.getvalue())
+
+
+def test_benchmark_export_prints_ratios_queries_and_memory():
+    for n in range(6):
+        paper = PaperFactory(slug=f"p{n}")
+        for position in range(1, 4):
+            AuthorshipFactory(paper=paper, person=PersonFactory(), position=position)
+
+    result = run("--papers", "6", "--small", "3", "--repeat", "1")
+
+    assert list(result) == [
+        "setup",
+        "export xlsx",
+        "export xlsx writer only",
+        "export csv",
+        "export csv writer only",
+        "export xlsx memory",
+        "export memory growth",
+    ]
+    xlsx, csv_ = result["export xlsx"][0], result["export csv"][0]
+    assert (xlsx["papers"], xlsx["authors"], xlsx["target"]) == ("6", "18", "3.0")
+    assert float(xlsx["ratio"]) > 0 and float(csv_["ratio"]) > 0
+    # Papers, byline rows, awards, people matcher: whatever the number of papers.
+    assert (xlsx["queries"], csv_["queries"]) == ("4", "4")
+    assert [(m["papers"], m["queries"]) for m in result["export xlsx memory"]] == [
+        ("3", "4"),
+        ("6", "4"),
+    ]
+    assert result["export memory growth"][0]["rows_ratio"] == "2.00"
+
+
+def test_benchmark_export_needs_papers():
+    with pytest.raises(CommandError, match=r"no papers: run manage\.py generate_lab"):
+        run("--repeat", "1")
+
+
+def test_benchmark_import_prints_rows_per_second_and_queries_per_row():
+    result = run("--no-export", "--import", "--import-papers", "12", "--authors", "3")
+
+    new, unchanged = result["import new"][0], result["import unchanged"][0]
+    assert list(result) == ["setup", "import read xlsx", "import new", "import unchanged"]
+    assert (new["papers"], unchanged["papers"]) == ("12", "12")
+    assert new["summary"].split("|")[3] == "papers:_12_new,_0_changed,_0_unchanged"
+    assert unchanged["summary"].split("|")[3] == "papers:_0_new,_0_changed,_12_unchanged"
+    assert float(new["queries_per_row"]) > 0 and float(new["rows_per_second"]) > 0
+    assert Paper.objects.count() == 12
+
+
+def test_benchmark_import_refuses_a_database_with_records():
+    PaperFactory()
+
+    with pytest.raises(CommandError, match="needs an empty database"):
+        run("--no-export", "--import", "--import-papers", "2")
+
+
+def test_generated_workbook_has_every_sheet_and_six_author_bylines():
+    sheets = read_workbook(generated_workbook(5, 6), filename="bench.xlsx")
+
+    assert list(sheets) == list(SHEET_NAMES)
+    assert [len(sheets[name]) for name in SHEET_NAMES] == [0, 12, 50, 5, 0, 0, 0, 0]
+    assert {byline.count(";") for byline in sheets["papers"]["authors"]} == {5}
