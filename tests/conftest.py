@@ -2,9 +2,19 @@ import datetime
 
 import pytest
 from django.contrib.auth.models import Group
+from django.core.cache import cache
 
 from lab.groups import LAB_ADMINS, MEMBERS
 from tests.factories import PersonFactory, UserFactory
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    """Every test starts with an empty cache: the page cache must not carry pages (or the
+    generation number) from one test's records into another's."""
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @pytest.fixture

@@ -1,5 +1,4 @@
 import pytest
-from django.core.cache import cache
 
 from lab.cache import cached_fragment, fragment_key, generation, invalidate_pages
 from publications.models import Paper
@@ -7,10 +6,6 @@ from tests.factories import AuthorshipFactory, PaperFactory, PersonFactory
 
 pytestmark = pytest.mark.django_db
 
-
-@pytest.fixture(autouse=True)
-def empty_cache():
-    cache.clear()
 
 
 def test_page_cache_serves_a_visitor_the_second_time_without_queries(

@@ -1,5 +1,4 @@
 import pytest
-from django.core.cache import cache
 
 from tests.conftest import assert_no_private_data
 from tests.factories import (
@@ -11,10 +10,6 @@ from tests.factories import (
 
 pytestmark = pytest.mark.django_db
 
-
-@pytest.fixture(autouse=True)
-def empty_cache():
-    cache.clear()
 
 
 @pytest.fixture

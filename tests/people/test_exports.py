@@ -4,7 +4,6 @@ import io
 import openpyxl
 import pytest
 from django.contrib.auth.models import AnonymousUser
-from django.core.cache import cache
 from django.http import Http404
 from django.test import RequestFactory
 
@@ -35,10 +34,6 @@ MEMBER_HEADERS = [*PUBLIC_HEADERS, "email"]
 # The lab does not exist in these tests, so the people list shows everyone.
 URL = "/people/download.{fmt}?group=all"
 
-
-@pytest.fixture(autouse=True)
-def empty_cache():
-    cache.clear()
 
 
 def read_csv(response) -> list[list[str]]:

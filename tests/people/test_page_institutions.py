@@ -3,7 +3,6 @@
 import re
 
 import pytest
-from django.core.cache import cache
 
 from people.enums import InstitutionKind
 from tests.conftest import assert_no_private_data
@@ -11,12 +10,6 @@ from tests.factories import InstitutionFactory, PersonFactory, RoleFactory
 
 pytestmark = pytest.mark.django_db
 
-
-@pytest.fixture(autouse=True)
-def _clear_page_cache():
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ import copy
 import re
 
 import pytest
-from django.core.cache import cache
 
 from people import sections
 from people.enums import InstitutionKind, RoleKind, Term
@@ -20,12 +19,6 @@ from tests.factories import (
 
 pytestmark = pytest.mark.django_db
 
-
-@pytest.fixture(autouse=True)
-def _clear_page_cache():
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ import json
 import bibtexparser
 import openpyxl
 import pytest
-from django.core.cache import cache
 from django.http import Http404
 from django.test import RequestFactory
 
@@ -50,10 +49,6 @@ CONTENT_TYPES = {
     "json": "application/vnd.citationstyles.csl+json; charset=utf-8",
 }
 
-
-@pytest.fixture(autouse=True)
-def empty_cache():
-    cache.clear()
 
 
 def read_csv(response) -> list[list[str]]:

@@ -2,7 +2,6 @@ import datetime
 
 import pytest
 from defusedxml import ElementTree
-from django.core.cache import cache
 from django.utils import timezone
 
 from publications.enums import PaperStatus
@@ -16,10 +15,6 @@ pytestmark = pytest.mark.django_db
 ATOM = "{http://www.w3.org/2005/Atom}"
 FEED_URL = "/publications/feed/"
 
-
-@pytest.fixture(autouse=True)
-def empty_cache():
-    cache.clear()
 
 
 def recorded(paper: Paper, days_ago: int) -> Paper:

@@ -3,7 +3,6 @@
 import re
 
 import pytest
-from django.core.cache import cache
 
 from publications import views
 from publications.enums import PaperStatus, ServiceKind, VenueKind
@@ -20,12 +19,6 @@ from tests.factories import (
 
 pytestmark = pytest.mark.django_db
 
-
-@pytest.fixture(autouse=True)
-def clear_page_cache():
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture(params=["visitor", "member", "lab_admin"])

@@ -27,12 +27,6 @@ from tests.factories import (
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def clear_page_cache():
-    cache.clear()
-    yield
-    cache.clear()
-
 
 @pytest.fixture
 def rf_request(rf: RequestFactory):
