@@ -90,7 +90,8 @@ def venue_url(venue) -> SafeString:
 
 
 def _paper_item(paper, highlight: int | None, paper_pattern, venue_pattern) -> str:
-    """One paper of a list, exactly as ``publications/_paper.html`` renders it."""
+    """One paper of a list: ``<li class="paper">`` with title, byline, venue, year, status,
+    award badges and links."""
     title = escape(paper.title)
     href = f"{paper_pattern[0]}{escape(paper.slug)}{paper_pattern[1]}"
     venue = paper.venue
@@ -131,9 +132,8 @@ def _paper_item(paper, highlight: int | None, paper_pattern, venue_pattern) -> s
 @register.simple_tag
 def paper_item(paper, highlight=None) -> SafeString:
     """A paper of a list (``<li class="paper">``) from its prefetched venue, byline and awards
-    (Paper.objects.for_display()); the same markup as ``publications/_paper.html``, built in
-    Python: a page can list hundreds of papers, and the template per paper was most of its
-    time."""
+    (Paper.objects.for_display()), built in Python rather than a template: a page can list
+    hundreds of papers, and a template per paper was most of its time."""
     return paper_items([paper], highlight)
 
 
