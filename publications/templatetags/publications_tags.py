@@ -31,20 +31,14 @@ _patterns: dict[tuple, tuple[str, str]] = {}
 
 
 def _url_pattern(viewname: str) -> tuple[str, str]:
-    """What comes before and after the slug in the URL of a view that takes one slug."""
+    """What comes before and after the slug in the URL of a view that takes one slug, reversed
+    once per URLconf: bylines build thousands of links. Slugs need no quoting in a URL."""
     key = (viewname, get_urlconf(), get_script_prefix())
     if key not in _patterns:
         url = reverse(viewname, args=[_PLACEHOLDER])
         before, _, after = url.partition(_PLACEHOLDER)
         _patterns[key] = (escape(before), escape(after))
     return _patterns[key]
-
-
-def slug_url(viewname: str, slug: str) -> str:
-    """``reverse(viewname, args=[slug])``, escaped for HTML, without reversing each time.
-    Slugs are [-a-zA-Z0-9_], which need no quoting in a URL."""
-    before, after = _url_pattern(viewname)
-    return f"{before}{escape(slug)}{after}"
 
 
 def _author_html(authorship, highlight, url: tuple[str, str]) -> str:
@@ -77,16 +71,6 @@ def _byline(paper, highlight: int | None) -> SafeString:
         et_al = '<span title="The author list is incomplete.">et al.</span>'
         authors = f"{authors}, {et_al}" if authors else et_al
     return mark_safe(authors)  # noqa: S308 - every value above is escaped
-
-
-@register.simple_tag
-def paper_url(paper) -> SafeString:
-    return mark_safe(slug_url("publications:paper", paper.slug))  # noqa: S308 - escaped
-
-
-@register.simple_tag
-def venue_url(venue) -> SafeString:
-    return mark_safe(slug_url("publications:venue", venue.slug))  # noqa: S308 - escaped
 
 
 def _paper_item(paper, highlight: int | None, paper_pattern, venue_pattern) -> str:
@@ -130,16 +114,10 @@ def _paper_item(paper, highlight: int | None, paper_pattern, venue_pattern) -> s
 
 
 @register.simple_tag
-def paper_item(paper, highlight=None) -> SafeString:
-    """A paper of a list (``<li class="paper">``) from its prefetched venue, byline and awards
-    (Paper.objects.for_display()), built in Python rather than a template: a page can list
-    hundreds of papers, and a template per paper was most of its time."""
-    return paper_items([paper], highlight)
-
-
-@register.simple_tag
 def paper_items(papers, highlight=None) -> SafeString:
-    """``paper_item`` for each paper, joined."""
+    """Papers of a list, each an ``<li class="paper">``, from their prefetched venue, byline and
+    awards (Paper.objects.for_display()), built in Python rather than a template: a page can list
+    hundreds of papers, and a template per paper was most of its time."""
     highlight = _highlight_id(highlight)
     paper_pattern = _url_pattern("publications:paper")
     venue_pattern = _url_pattern("publications:venue")
