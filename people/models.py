@@ -26,6 +26,11 @@ class SlugQuerySet(models.QuerySet):
         return self.get(slug=slug)
 
 
+# How deep units count under an institution: its children and grandchildren
+# (HKUST → iSING Lab → a group in it).
+UNIT_DEPTH = 2
+
+
 class InstitutionQuerySet(SlugQuerySet):
     def for_list(self):
         return self.select_related("parent")
@@ -34,11 +39,18 @@ class InstitutionQuerySet(SlugQuerySet):
         """Institutions a people page can be about: every lab, and the configured one."""
         return self.filter(Q(kind=InstitutionKind.LAB) | Q(slug=settings.LAB_INSTITUTION))
 
-    def family(self, institution: "Institution"):
-        """The institution and its units: children and grandchildren (HKUST → iSING Lab)."""
-        return self.filter(
-            Q(pk=institution.pk) | Q(parent=institution.pk) | Q(parent__parent=institution.pk)
-        )
+    def family(self, institution: "Institution | str"):
+        """The institution (or the one with this slug) and its units down to UNIT_DEPTH levels
+        (HKUST → iSING Lab): every page and filter that counts "at an institution" includes its
+        units through this."""
+        if isinstance(institution, str):
+            field, value = "slug", institution
+        else:
+            field, value = "pk", institution.pk
+        condition = Q(**{field: value})
+        for depth in range(1, UNIT_DEPTH + 1):
+            condition |= Q(**{"__".join(["parent"] * depth + [field]): value})
+        return self.filter(condition)
 
     def with_people_count(self):
         # A subquery rather than Count() over a join, so other joins cannot inflate it.

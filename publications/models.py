@@ -155,14 +155,8 @@ class PaperQuerySet(SlugQuerySet):
 
     def by_institution(self, institution: Institution):
         """Papers with an author who holds or held a role at the institution or one of its
-        units (up to four levels down), or who listed one of them as an affiliation."""
-        units = Institution.objects.filter(
-            Q(pk=institution.pk)
-            | Q(parent=institution.pk)
-            | Q(parent__parent=institution.pk)
-            | Q(parent__parent__parent=institution.pk)
-            | Q(parent__parent__parent__parent=institution.pk)
-        ).values("pk")
+        units (Institution.objects.family), or who listed one of them as an affiliation."""
+        units = Institution.objects.family(institution).values("pk")
         people = Person.objects.filter(roles__institution__in=units).values("pk")
         by_role = Authorship.objects.filter(person__in=people).values("paper_id")
         by_affiliation = Authorship.affiliations.through.objects.filter(
