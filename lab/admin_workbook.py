@@ -47,10 +47,6 @@ TOKEN_MAX_AGE = 3600
 ODS_CONTENT_TYPE = "application/vnd.oasis.opendocument.spreadsheet"
 FORMATS = {"xlsx": XLSX_CONTENT_TYPE, "ods": ODS_CONTENT_TYPE}
 
-# The admin index links to the workbook page (the template extends the admin's own index).
-admin.site.index_template = "admin/lab/workbook_admin_index.html"
-
-
 class WorkbookUploadForm(forms.Form):
     workbook = forms.FileField(
         label="Workbook (.xlsx)",

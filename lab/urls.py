@@ -9,6 +9,8 @@ from lab import views
 admin.site.site_header = settings.LAB_NAME
 admin.site.site_title = settings.LAB_NAME
 admin.site.index_title = "Curation"
+# The admin index, with a link to the whole-lab workbook (it extends the admin's own index).
+admin.site.index_template = "admin/lab/workbook_admin_index.html"
 
 urlpatterns = [
     path("", views.home, name="home"),
