@@ -51,6 +51,15 @@ def escape_cell(value):
     return value
 
 
+def escaped_row(row: Iterable) -> list:
+    """A row for CSV: each cell as ``escape_cell`` gives it, None as an empty cell. Inlined
+    rather than a call per cell: a big export escapes hundreds of thousands of cells."""
+    return [
+        "" if v is None else "'" + v if isinstance(v, str) and v.startswith(FORMULA_TRIGGERS) else v
+        for v in row
+    ]
+
+
 class EscapedExportMixin:
     """For django-import-export resources: escape every exported cell, and load the rows in
     one go.
@@ -72,9 +81,8 @@ class EscapedExportMixin:
 def csv_bytes(headers: Sequence, rows: Iterable[Sequence]) -> bytes:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow([escape_cell(h) for h in headers])
-    for row in rows:
-        writer.writerow(["" if v is None else escape_cell(v) for v in row])
+    writer.writerow(escaped_row(headers))
+    writer.writerows(map(escaped_row, rows))
     return buffer.getvalue().encode("utf-8-sig")
 
 
@@ -160,10 +168,8 @@ def write_csv(target, headers: Sequence, rows: Iterable[Sequence]) -> None:
     object, row by row."""
     writer = csv.writer(target, lineterminator="\r\n")
     target.write("\ufeff")
-    writer.writerow([escape_cell(h) for h in headers])
-    writerow = writer.writerow
-    for row in rows:
-        writerow(["" if v is None else escape_cell(v) for v in row])
+    writer.writerow(escaped_row(headers))
+    writer.writerows(map(escaped_row, rows))
 
 
 class _Echo:
@@ -176,10 +182,10 @@ class _Echo:
 def iter_csv(headers: Sequence, rows: Iterable[Sequence]) -> Iterable[bytes]:
     """The CSV of ``csv_bytes`` as chunks of bytes, for a StreamingHttpResponse."""
     writer = csv.writer(_Echo(), lineterminator="\r\n")
-    yield ("\ufeff" + writer.writerow([escape_cell(h) for h in headers])).encode()
+    yield ("\ufeff" + writer.writerow(escaped_row(headers))).encode()
     chunk = []
     for row in rows:
-        chunk.append(writer.writerow(["" if v is None else escape_cell(v) for v in row]))
+        chunk.append(writer.writerow(escaped_row(row)))
         if len(chunk) >= 500:
             yield "".join(chunk).encode()
             chunk = []

@@ -22,13 +22,18 @@ of papers. The XLSX is written in openpyxl's write-only mode.
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import partial
+from itertools import product
+from operator import itemgetter
 
 import tablib
-from django.db import router, transaction
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.db import models, router, transaction
 from django.db.models import F, OrderBy, QuerySet
+from import_export import widgets
 
-from lab.importing import ImportOutcome, ImportProblem, import_dataset
-from lab.spreadsheets import escape_cell, ods_bytes, write_xlsx_sheets
+from lab.importing import ImportOutcome, ImportProblem, SlugWidget, import_dataset
+from lab.spreadsheets import ods_bytes, write_xlsx_sheets
 from people.matching import PersonMatcher
 from people.models import Award, Institution, Person, Role
 from people.resources import AwardResource, InstitutionResource, PersonAdminResource, RoleResource
@@ -193,19 +198,81 @@ def _grouped(rows: Iterator[tuple]) -> Iterator[tuple[object, list]]:
         yield current, group
 
 
-def stream_papers(
-    papers: QuerySet | None = None,
-    *,
-    people: Iterable[Person] | None = None,
-    chunk_size: int = CHUNK_SIZE,
-) -> Iterator[Paper]:
-    """``papers`` (all papers by default) one at a time, in their order, each with its venue
-    and two more attributes: ``streamed_byline``, the byline cell exactly as
-    ``paper_byline(paper, matcher=PersonMatcher(people))`` writes it, and ``streamed_awards``,
-    the awards cell. Four queries whatever the number of papers (people, papers, byline rows,
-    awards; three when ``people`` is given), streamed ``chunk_size`` rows at a time. Byline
-    rows are read as plain tuples and their people looked up in ``people``, so no model is
-    built per author."""
+#: Cells of a paper row that ``paper_rows`` makes from the byline and award rows.
+_STREAMED_CELLS = ("authors", "awards")
+
+
+def _same(value):
+    return value
+
+
+def _text(value) -> str:
+    # CharWidget.render (and SlugWidget.render of the related slug).
+    return "" if value is None else str(value)
+
+
+def _integer_text(value) -> str:
+    # IntegerWidget.render to text: number_format(), which for an integer without thousand
+    # separators is str(); "" for NULL.
+    return "" if value is None else str(value)
+
+
+def _boolean_text(value) -> str:
+    # BooleanWidget.render to text.
+    return "" if value is None else "1" if value else "0"
+
+
+def _cell_renderer(widget, *, native: bool) -> Callable | None:
+    """What ``widget.render(value, force_native_type=native)`` does, as one cheap function,
+    for the widgets of a paper's plain columns; None for any other widget."""
+    kind = type(widget)
+    if kind is SlugWidget or (kind is widgets.CharWidget and widget.coerce_to_string):
+        return _text
+    if kind is widgets.IntegerWidget and not settings.USE_THOUSAND_SEPARATOR:
+        return _same if native or not widget.coerce_to_string else _integer_text
+    if kind is widgets.BooleanWidget:
+        return _same if native or not widget.coerce_to_string else _boolean_text
+    return None
+
+
+def _paper_columns(resource: PaperResource, *, native: bool) -> list[tuple[str, str, Callable]]:
+    """(column name, path to read with values_list or "" for a cell made from the byline or
+    award rows, render or None when the value read is already the cell) per exported column."""
+    columns = []
+    for f in resource.get_export_fields():
+        name = resource.get_field_name(f)
+        if name in _STREAMED_CELLS:
+            columns.append((name, "", None))
+            continue
+        render = _cell_renderer(f.widget, native=native)
+        dehydrated = f.dehydrate_method or hasattr(resource, f.get_dehydrate_method(name))
+        if render is None or dehydrated or not f.attribute or "__" in f.attribute:
+            raise ImproperlyConfigured(
+                f"paper_rows() cannot export the column {f.column_name!r} of "
+                f"{type(resource).__name__}: only plain fields, foreign keys by slug, the byline "
+                "and the awards are read as values."
+            )
+        path, model_field = f.attribute, Paper._meta.get_field(f.attribute)
+        if isinstance(f.widget, SlugWidget):
+            path = f"{path}__slug"
+        elif render is _same or (
+            render is _text
+            and not model_field.null
+            and isinstance(model_field, models.CharField | models.TextField)
+        ):
+            render = None  # the database gives the cell as it is: a str never NULL, a number
+        columns.append((name, path, render))
+    return columns
+
+
+def paper_queries(
+    resource: PaperResource, papers: QuerySet | None = None
+) -> tuple[QuerySet, QuerySet, QuerySet, QuerySet]:
+    """The four queries ``paper_rows`` reads, unevaluated: the people (for the byline names),
+    ``papers`` (all by default) as tuples of the pk and the values of ``resource``'s plain
+    columns, and their byline rows and awards, ordered like ``papers`` so the three can be
+    merged as they stream."""
+    paths = [path for _, path, _ in _paper_columns(resource, native=True) if path]
     papers = Paper.objects.all() if papers is None else papers
     if papers.query.is_sliced:
         # A slice picks the papers; they are then read (and merged) in the same order.
@@ -215,61 +282,92 @@ def stream_papers(
             papers = papers.order_by(*ordering)
     papers = papers.prefetch_related(None)
     own, related = _related_ordering(papers, "paper")
-    if people is None:
-        people = Person.objects.only("id", "name", "slug", "aliases", "match_by_name")
+    ids = papers.order_by().values("pk")
+    return (
+        Person.objects.only("id", "name", "slug", "aliases", "match_by_name"),
+        papers.order_by(*own).values_list("pk", *paths),
+        Authorship.objects.filter(paper__in=ids)
+        .order_by(*related, "position")
+        .values_list("paper_id", "person_id", "printed_name", *MARK_FIELDS),
+        PaperAward.objects.filter(paper__in=ids)
+        .order_by(*related, "title")
+        .values_list("paper_id", "title"),
+    )
+
+
+#: The marks after an author's name, by the values of MARK_FIELDS: (True, False, False, True)
+#: -> "*✉".
+_MARK_SIGNS = {
+    flags: "".join(sign for sign, on in zip(MARKS, flags, strict=True) if on)
+    for flags in product((False, True), repeat=len(MARKS))
+}
+
+
+def paper_rows(
+    resource: PaperResource,
+    papers: QuerySet | None = None,
+    *,
+    native: bool = True,
+    chunk_size: int = CHUNK_SIZE,
+) -> Iterator[list]:
+    """The rows ``resource`` exports for ``papers`` (all papers by default), in their order,
+    cell for cell what ``resource.export(papers, force_native_type=native)`` gives (tested);
+    the writers escape them.
+
+    Four queries whatever the number of papers (people, papers, byline rows, awards), each
+    streamed ``chunk_size`` rows at a time, so memory does not grow with the number of papers.
+    Everything is read as plain tuples (``values_list``), no model instance per paper or
+    author, and each column's widget is replaced by one equivalent function chosen up front,
+    or by nothing when the value read is the cell: per cell, django-import-export's
+    ``Field.export`` costs more than writing the cell. The byline cell is exactly
+    ``paper_byline(paper, matcher=PersonMatcher.from_database())``.
+    """
+    columns = _paper_columns(resource, native=native)
+    paths = [path for _, path, _ in columns if path]
+    people, papers, authorships, awards = paper_queries(resource, papers)
     people = list(people)
     by_pk = {person.pk: person for person in people}
     matcher = PersonMatcher(people)
-    slug_needed: dict[tuple[str, int], bool] = {}  # names repeat: normalise each once
-    ids = papers.order_by().values("pk")
-    authorships = (
-        Authorship.objects.filter(paper__in=ids)
-        .order_by(*related, "position")
-        .values_list("paper_id", "person_id", "printed_name", *MARK_FIELDS)
-    )
-    awards = (
-        PaperAward.objects.filter(paper__in=ids)
-        .order_by(*related, "title")
-        .values_list("paper_id", "title")
-    )
+    # (person, printed name) -> (the name written, " <slug>" for a namesake or ""): names
+    # repeat from paper to paper, so each is matched once.
+    authors: dict[tuple[int, str], tuple[str, str]] = {}
+
+    def author(person_id: int, printed_name: str) -> tuple[str, str]:
+        person = by_pk[person_id]
+        name = printed_name or person.name
+        return name, "" if matcher.is_unambiguous(name, person) else f" <{person.slug}>"
+
     bylines = _grouped(authorships.iterator(chunk_size=chunk_size))
     prizes = _grouped(awards.iterator(chunk_size=chunk_size))
     next_byline, next_prizes = next(bylines, (None, [])), next(prizes, (None, []))
-    signs = tuple(MARKS)
-    # Timestamps are not columns: not loading them saves parsing two datetimes per paper.
-    papers = papers.select_related("venue").defer("created", "modified").order_by(*own)
-    for paper in papers.iterator(chunk_size=chunk_size):
+    # Each cell's place in the tuple (pk, *values read, byline, awards): one C-level
+    # itemgetter call picks a row's cells, then only the columns with a render are converted.
+    places = ["pk", *paths, *_STREAMED_CELLS]
+    pick = itemgetter(*(places.index(path or name) for name, path, _ in columns))
+    renders = [(n, render) for n, (_, _, render) in enumerate(columns) if render is not None]
+    for values in papers.iterator(chunk_size=chunk_size):
+        pk = values[0]
         byline, titles = [], []
-        if next_byline[0] == paper.pk:
+        if next_byline[0] == pk:
             byline = next_byline[1]
             next_byline = next(bylines, (None, []))
-        if next_prizes[0] == paper.pk:
+        if next_prizes[0] == pk:
             titles = [title for _, title in next_prizes[1]]
             next_prizes = next(prizes, (None, []))
         parts = []
-        for _, person_id, printed_name, *marks in byline:
-            person = by_pk[person_id]
-            name = printed_name or person.name
-            marked = "".join(sign for sign, on in zip(signs, marks, strict=True) if on)
-            needed = slug_needed.get((name, person_id))
-            if needed is None:
-                needed = slug_needed[name, person_id] = not matcher.is_unambiguous(name, person)
-            slug = f" <{person.slug}>" if needed else ""
-            parts.append(f"{name}{marked}{slug}")
-        paper.streamed_byline = "; ".join(parts)
-        paper.streamed_awards = AWARD_SEPARATOR.join(titles)
-        yield paper
-
-
-#: Cells of a streamed paper that come from ``stream_papers`` instead of the resource.
-_STREAMED_CELLS = {"authors": "streamed_byline", "awards": "streamed_awards"}
+        for authorship in byline:
+            key = authorship[1:3]
+            name, slug = authors.get(key) or authors.setdefault(key, author(*key))
+            parts.append(name + _MARK_SIGNS[authorship[3:]] + slug)
+        row = list(pick((*values, "; ".join(parts), AWARD_SEPARATOR.join(titles))))
+        for n, render in renders:
+            row[n] = render(row[n])
+        yield row
 
 
 def resource_rows(resource, instances: Iterable, *, native: bool = True) -> Iterator[list]:
-    """Each instance as the resource exports it (cells escaped), one row at a time.
-    ``native``: numbers and booleans stay numbers and booleans (XLSX, ODS). A paper from
-    ``stream_papers`` brings its byline and awards cells along."""
-    is_paper = isinstance(resource, PaperResource)
+    """Each instance as the resource exports it, one row at a time (the writers escape the
+    cells). ``native``: numbers and booleans stay numbers and booleans (XLSX, ODS)."""
     cells = []
     for f in resource.get_export_fields():
         # What Resource.export_field does per cell, decided once per column.
@@ -279,24 +377,16 @@ def resource_rows(resource, instances: Iterable, *, native: bool = True) -> Iter
             dehydrate = getattr(resource, dehydrate, None)
         if dehydrate is None:
             dehydrate = partial(f.export, force_native_type=native)
-        cells.append((dehydrate, _STREAMED_CELLS.get(f.column_name) if is_paper else None))
+        cells.append(dehydrate)
     for instance in instances:
-        values = instance.__dict__
-        yield [
-            escape_cell(
-                values[attribute]
-                if attribute is not None and attribute in values
-                else dehydrate(instance)
-            )
-            for dehydrate, attribute in cells
-        ]
+        yield [dehydrate(instance) for dehydrate in cells]
 
 
-def sheet_instances(sheet: Sheet, resource) -> Iterable:
+def sheet_rows(sheet: Sheet, resource, *, native: bool) -> Iterator[list]:
     if sheet.name == "papers":
-        return stream_papers(Paper.objects.all())
+        return paper_rows(resource, native=native)
     queryset = getattr(resource, "export_queryset", resource.get_queryset)()
-    return resource.iter_queryset(queryset)
+    return resource_rows(resource, resource.iter_queryset(queryset), native=native)
 
 
 def workbook_sheets(
@@ -308,7 +398,7 @@ def workbook_sheets(
         yield (
             sheet.name,
             resource.get_export_headers(),
-            resource_rows(resource, sheet_instances(sheet, resource), native=native),
+            sheet_rows(sheet, resource, native=native),
         )
 
 
@@ -453,7 +543,8 @@ __all__ = [
     "import_workbook",
     "missing_export_permissions",
     "missing_import_permissions",
-    "stream_papers",
+    "paper_queries",
+    "paper_rows",
     "workbook_sheets",
     "write_workbook",
 ]

@@ -16,7 +16,7 @@ from lab.spreadsheets import (
     dataset_response,
     xlsx_bytes,
 )
-from lab.workbook import can_stream, resource_rows, stream_papers
+from lab.workbook import can_stream, paper_rows
 from publications.bibtex import papers_to_bibtex
 from publications.csl import papers_to_csl
 from publications.models import Paper
@@ -35,10 +35,10 @@ def papers_response(papers: QuerySet[Paper], fmt: str, *, filename: str, request
     # and a second Prefetch of the same relation would clash.
     papers = papers.prefetch_related(None).for_list()
     if fmt in SPREADSHEET_FORMATS and can_stream(papers):
-        # Big lists: rows made one at a time from three streamed queries (lab.workbook),
+        # Big lists: rows made one at a time from four streamed queries (lab.workbook),
         # never a whole tablib Dataset in memory. Same cells as the branch below.
         resource = PaperResource()
-        rows = resource_rows(resource, stream_papers(papers), native=fmt == "xlsx")
+        rows = paper_rows(resource, papers, native=fmt == "xlsx")
         headers = resource.get_export_headers()
         if fmt == "csv":
             content = csv_bytes(headers, rows)

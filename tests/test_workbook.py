@@ -20,7 +20,7 @@ from lab.workbook import (
     SHEET_NAMES,
     WorkbookError,
     import_workbook,
-    stream_papers,
+    paper_rows,
     write_workbook,
 )
 from people.models import Award, Institution, Person, Role
@@ -191,7 +191,20 @@ def test_workbook_export_queries_are_constant(item_count):
     assert len(queries.captured_queries) == 12
 
 
-def test_stream_papers_gives_each_paper_its_own_byline_and_awards_in_order():
+def streamed(papers=None, **kwargs) -> list[tuple]:
+    """(slug, byline cell, awards cell) of each row ``paper_rows`` gives for ``papers``."""
+    from publications.resources import PaperResource
+
+    resource = PaperResource()
+    headers = resource.get_export_headers()
+    slug, authors, awards = (headers.index(name) for name in ("slug", "authors", "awards"))
+    return [
+        (row[slug], row[authors], row[awards])
+        for row in paper_rows(resource, papers, **kwargs)
+    ]
+
+
+def test_paper_rows_give_each_paper_its_own_byline_and_awards_in_order():
     first, second, third = (
         PaperFactory(year=2020, title="B"),
         PaperFactory(year=2022, title="A"),
@@ -204,21 +217,18 @@ def test_stream_papers_gives_each_paper_its_own_byline_and_awards_in_order():
     PaperAwardFactory(paper=second, title="Best Paper")
 
     with CaptureQueriesContext(connection) as queries:
-        streamed = [
-            (paper.pk, paper.streamed_byline, paper.streamed_awards)
-            for paper in stream_papers(Paper.objects.all(), chunk_size=1)
-        ]
+        rows = streamed(Paper.objects.all(), chunk_size=1)
 
-    assert streamed == [
-        (second.pk, "", "Best Paper"),
-        (third.pk, "Bo Wu", ""),
-        (first.pk, "Ana Li; Bo Wu", ""),
+    assert rows == [
+        (second.slug, "", "Best Paper"),
+        (third.slug, "Bo Wu", ""),
+        (first.slug, "Ana Li; Bo Wu", ""),
     ]
     # People, papers, byline rows, awards.
     assert len(queries.captured_queries) == 4
 
 
-def test_stream_papers_bylines_equal_paper_byline_with_marks_aliases_and_namesakes(seed):
+def test_paper_rows_bylines_equal_paper_byline_with_marks_aliases_and_namesakes(seed):
     from people.matching import PersonMatcher
 
     Person.objects.create(name="Qinghao Hu", slug="qinghao-hu-2")
@@ -228,24 +238,67 @@ def test_stream_papers_bylines_equal_paper_byline_with_marks_aliases_and_namesak
     authorship.save()
     matcher = PersonMatcher.from_database()
 
-    streamed = {p.slug: p.streamed_byline for p in stream_papers()}
+    bylines = {slug: byline for slug, byline, _ in streamed()}
 
-    assert streamed == {
+    assert bylines == {
         paper.slug: paper_byline(paper, matcher=matcher) for paper in Paper.objects.for_list()
     }
-    assert any("<qinghao-hu>" in byline for byline in streamed.values())
+    assert any("<qinghao-hu>" in byline for byline in bylines.values())
 
 
-def test_stream_papers_follows_a_slice_and_an_explicit_order():
+def test_paper_rows_follow_a_slice_and_an_explicit_order():
     papers = [PaperFactory(slug=f"p{n}", year=2000 + n) for n in range(4)]
     for paper in papers:
         AuthorshipFactory(paper=paper, person=PersonFactory(name=f"Author {paper.slug}"))
 
-    streamed = [
-        (p.slug, p.streamed_byline) for p in stream_papers(Paper.objects.order_by("slug")[:3])
-    ]
+    rows = streamed(Paper.objects.order_by("slug")[:3])
 
-    assert streamed == [("p0", "Author p0"), ("p1", "Author p1"), ("p2", "Author p2")]
+    assert rows == [("p0", "Author p0", ""), ("p1", "Author p1", ""), ("p2", "Author p2", "")]
+
+
+@pytest.mark.parametrize("native", [True, False], ids=["native", "text"])
+@pytest.mark.parametrize("resource_name", ["PaperResource", "PaperAdminResource"])
+def test_paper_rows_equal_the_resource_export_cell_for_cell(seed, resource_name, native):
+    """paper_rows reads values instead of asking each field's widget: same cells, same types."""
+    from lab.spreadsheets import escape_cell
+    from publications import resources
+
+    PaperFactory(
+        slug="edge",
+        title="=HYPERLINK(“x”) – Ünïcode",
+        venue=None,
+        month=None,
+        year=1999,
+        selected=True,
+        authors_complete=False,
+        note="-note\nline two",
+        abstract="",
+    )
+    resource = getattr(resources, resource_name)()
+    papers = Paper.objects.order_by("slug")
+
+    ours = [
+        [escape_cell(cell) for cell in row]
+        for row in paper_rows(resource, papers, native=native)
+    ]
+    theirs = resource.export(papers.for_list(), force_native_type=native)
+
+    assert ours == [list(row) for row in theirs]
+    assert [[type(c) for c in row] for row in ours] == [[type(c) for c in r] for r in theirs]
+    assert len(ours) == Paper.objects.count() > 50
+
+
+def test_paper_rows_refuse_a_column_they_cannot_read_as_a_value():
+    from django.core.exceptions import ImproperlyConfigured
+
+    from publications.resources import PaperResource
+
+    class Dehydrated(PaperResource):
+        def dehydrate_title(self, paper):
+            return paper.title.upper()
+
+    with pytest.raises(ImproperlyConfigured, match="'title' of Dehydrated"):
+        list(paper_rows(Dehydrated()))
 
 
 # --- import -------------------------------------------------------------------------------------
