@@ -8,14 +8,15 @@ reports the entries that are already papers (same DOI, same arXiv id, or the sam
 title and year) or repeat an earlier entry of the file. It writes nothing, so it is the preview.
 
 ``bibtex_import(text=..., user=...)`` plans again inside one transaction and, only when no entry
-has an error, creates the new venues, people and papers (bylines through
-``paper_set_authorships``) and records each in the admin log. Duplicates are never created.
+has an error, creates the new venues, people, papers and byline rows and records each new
+record in the admin log. Duplicates are never created.
 
-The work per entry is a fixed handful of queries: the plan loads people, venues and candidate
-duplicates once (three queries in all), and applying costs a slug look-up and an insert per
-new paper, venue or person plus the byline rows. New people get the fields ``person_create``
-gives them (split name, free slug); their fields are validated while planning, without the
-per-person queries of ``full_clean``.
+The number of queries does not grow with the number of entries: the plan loads people, venues
+and candidate duplicates once (three queries in all), and applying reads the slugs of each
+table once and inserts each kind of record in bulk (SQLite splits a big insert into batches).
+Bulk inserts send no ``post_save``, so the page cache is invalidated explicitly. New people get
+the fields ``person_create`` gives them (split name, free slug); their fields are validated
+while planning, without the per-person queries of ``full_clean``.
 
 LaTeX is decoded with pylatexenc, configured as bibtexparser's LatexDecodingMiddleware, but only
 in text fields (title, names, venue, abstract, note): decoding a URL or DOI would treat ``%``
@@ -51,15 +52,16 @@ from django.utils.text import slugify
 from pylatexenc import latexwalker
 from pylatexenc.latex2text import LatexNodes2Text, MacroTextSpec, get_default_latex_context_db
 
+from lab.cache import invalidate_pages
 from lab.models import MAX_YEAR, MIN_YEAR
-from lab.slugs import unique_slug
+from lab.slugs import unique_slugs
 from people.matching import PersonMatcher
 from people.models import Person
 from people.names import normalize_name, split_name
 from publications.byline import MARK_FIELDS, MARKS, BylineError
 from publications.enums import PaperStatus, VenueKind
-from publications.models import ARXIV_PATTERN, DOI_PATTERN, Paper, Venue
-from publications.services import AuthorSpec, byline_resolve, paper_set_authorships
+from publications.models import ARXIV_PATTERN, DOI_PATTERN, Authorship, Paper, Venue
+from publications.services import byline_resolve
 
 MAX_BIBTEX_BYTES = 2 * 1024 * 1024
 LOG_MESSAGE = "Imported from BibTeX"
@@ -800,36 +802,33 @@ def bibtex_import(*, text: str, user, fingerprint: str = "") -> BibtexResult:
         )
     result = BibtexResult(plan=plan)
 
-    venues: dict[int, Venue] = {}  # by id() of the planned NewVenue
-    for new in plan.new_venues.values():
-        venue = Venue(
-            name=new.name,
-            short_name=new.short_name,
-            kind=new.kind,
-            slug=unique_slug(Venue.objects.all(), new.short_name or new.name),
-        )
-        venue.save()
-        venues[id(new)] = venue
-        result.venues.append(venue)
+    new_venues = list(plan.new_venues.values())
+    slugs = unique_slugs(Venue.objects.all(), [new.short_name or new.name for new in new_venues])
+    result.venues = Venue.objects.bulk_create(
+        Venue(name=new.name, short_name=new.short_name, kind=new.kind, slug=slug)
+        for new, slug in zip(new_venues, slugs, strict=True)
+    )
+    venues = {id(new): venue for new, venue in zip(new_venues, result.venues, strict=True)}
 
-    people: dict[str, Person] = {}
-    for key, new in plan.new_people.items():
-        person = Person(
-            name=new.name,
-            given_name=new.given_name,
-            family_name=new.family_name,
-            slug=unique_slug(Person.objects.all(), new.name),
+    new_people = list(plan.new_people.items())
+    slugs = unique_slugs(Person.objects.all(), [new.name for _, new in new_people])
+    result.people = Person.objects.bulk_create(
+        Person(
+            name=new.name, given_name=new.given_name, family_name=new.family_name, slug=slug
         )
-        person.save()
-        people[key] = person
-        result.people.append(person)
+        for (_, new), slug in zip(new_people, slugs, strict=True)
+    )
+    people = {key: person for (key, _), person in zip(new_people, result.people, strict=True)}
 
-    for entry in plan.new_papers:
-        venue = venues[id(entry.new_venue)] if entry.new_venue else entry.venue
-        paper = Paper(
+    entries = plan.new_papers
+    slugs = unique_slugs(
+        Paper.objects.all(), [_paper_slug_text(entry.title, entry.year) for entry in entries]
+    )
+    result.papers = Paper.objects.bulk_create(
+        Paper(
             title=entry.title,
-            slug=unique_slug(Paper.objects.all(), _paper_slug_text(entry.title, entry.year)),
-            venue=venue,
+            slug=slug,
+            venue=venues[id(entry.new_venue)] if entry.new_venue else entry.venue,
             year=entry.year,
             month=entry.month,
             status=entry.status,
@@ -840,19 +839,26 @@ def bibtex_import(*, text: str, user, fingerprint: str = "") -> BibtexResult:
             note=entry.note,
             authors_complete=entry.authors_complete,
         )
-        paper.save()
-        authors = []
-        for author in entry.authors:
+        for entry, slug in zip(entries, slugs, strict=True)
+    )
+    # New papers have no byline rows yet, and the plan refused a person listed twice, so the
+    # rows are inserted at once (paper_set_authorships would cost ~6 queries per paper).
+    authorships = []
+    for entry, paper in zip(entries, result.papers, strict=True):
+        for position, author in enumerate(entry.authors, start=1):
             person = author.person or people[normalize_name(author.name)]
-            authors.append(
-                AuthorSpec(
+            authorships.append(
+                Authorship(
+                    paper=paper,
                     person=person,
+                    position=position,
                     printed_name="" if author.name == person.name else author.name,
                     **author.flags,
                 )
             )
-        paper_set_authorships(paper=paper, authors=authors)
-        result.papers.append(paper)
+    Authorship.objects.bulk_create(authorships)
+    # bulk_create sends no post_save signal: forget the cached pages here.
+    invalidate_pages()
 
     created = [*result.venues, *result.people, *result.papers]
     if created:
