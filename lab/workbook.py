@@ -13,10 +13,10 @@ back at the end whatever happens. Problems name the sheet: "Sheet papers, row 5,
 no venue “nsdii”". Unknown sheet names and missing sheets are errors about the file as a whole.
 
 Export (``workbook_sheets``, ``write_workbook``): rows are produced one at a time. Papers, the big
-sheet, come from ``stream_papers``: the papers, their byline rows and their awards are read by
-three queries whose rows arrive in the same order and are merged in Python, so the number of
-queries stays constant (the people matcher adds one) and memory does not grow with the number
-of papers. The XLSX is written in openpyxl's write-only mode.
+sheet, come from ``paper_rows``: the papers, their byline rows and their awards are read as
+plain tuples by three queries whose rows arrive in the same order and are merged in Python, so
+the number of queries stays constant (the people matcher adds one) and memory does not grow
+with the number of papers. The XLSX is written in openpyxl's write-only mode.
 """
 
 from collections.abc import Callable, Iterable, Iterator
@@ -175,7 +175,7 @@ def _related_ordering(queryset: QuerySet, prefix: str) -> tuple[list, list]:
 
 
 def can_stream(papers: QuerySet) -> bool:
-    """Whether ``stream_papers`` can follow the order of ``papers`` (plain fields; not an
+    """Whether ``paper_rows`` can follow the order of ``papers`` (plain fields; not an
     expression such as the venue sort's Coalesce)."""
     try:
         _related_ordering(papers, "paper")
@@ -207,13 +207,8 @@ def _same(value):
 
 
 def _text(value) -> str:
-    # CharWidget.render (and SlugWidget.render of the related slug).
-    return "" if value is None else str(value)
-
-
-def _integer_text(value) -> str:
-    # IntegerWidget.render to text: number_format(), which for an integer without thousand
-    # separators is str(); "" for NULL.
+    # CharWidget.render; SlugWidget.render of the related slug; IntegerWidget.render to text,
+    # number_format(), which for an integer without thousand separators is str().
     return "" if value is None else str(value)
 
 
@@ -229,7 +224,7 @@ def _cell_renderer(widget, *, native: bool) -> Callable | None:
     if kind is SlugWidget or (kind is widgets.CharWidget and widget.coerce_to_string):
         return _text
     if kind is widgets.IntegerWidget and not settings.USE_THOUSAND_SEPARATOR:
-        return _same if native or not widget.coerce_to_string else _integer_text
+        return _same if native or not widget.coerce_to_string else _text
     if kind is widgets.BooleanWidget:
         return _same if native or not widget.coerce_to_string else _boolean_text
     return None
