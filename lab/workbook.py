@@ -19,7 +19,7 @@ the number of queries stays constant (the people matcher adds one) and memory do
 with the number of papers. The XLSX is written in openpyxl's write-only mode.
 """
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from itertools import product
@@ -230,11 +230,14 @@ def _cell_renderer(widget, *, native: bool) -> Callable | None:
     return None
 
 
-def _paper_columns(resource: PaperResource, *, native: bool) -> list[tuple[str, str, Callable]]:
+def _paper_columns(
+    resource: PaperResource, *, native: bool, selected_fields: Sequence[str] | None = None
+) -> list[tuple[str, str, Callable]]:
     """(column name, path to read with values_list or "" for a cell made from the byline or
-    award rows, render or None when the value read is already the cell) per exported column."""
+    award rows, render or None when the value read is already the cell) per exported column
+    (``selected_fields``: only those, as the admin's export form may choose)."""
     columns = []
-    for f in resource.get_export_fields():
+    for f in resource.get_export_fields(selected_fields):
         name = resource.get_field_name(f)
         if name in _STREAMED_CELLS:
             columns.append((name, "", None))
@@ -261,13 +264,17 @@ def _paper_columns(resource: PaperResource, *, native: bool) -> list[tuple[str, 
 
 
 def paper_queries(
-    resource: PaperResource, papers: QuerySet | None = None
+    resource: PaperResource,
+    papers: QuerySet | None = None,
+    *,
+    selected_fields: Sequence[str] | None = None,
 ) -> tuple[QuerySet, QuerySet, QuerySet, QuerySet]:
     """The four queries ``paper_rows`` reads, unevaluated: the people (for the byline names),
     ``papers`` (all by default) as tuples of the pk and the values of ``resource``'s plain
     columns, and their byline rows and awards, ordered like ``papers`` so the three can be
     merged as they stream."""
-    paths = [path for _, path, _ in _paper_columns(resource, native=True) if path]
+    columns = _paper_columns(resource, native=True, selected_fields=selected_fields)
+    paths = [path for _, path, _ in columns if path]
     papers = Paper.objects.all() if papers is None else papers
     if papers.query.is_sliced:
         # A slice picks the papers; they are then read (and merged) in the same order.
@@ -303,11 +310,12 @@ def paper_rows(
     papers: QuerySet | None = None,
     *,
     native: bool = True,
+    selected_fields: Sequence[str] | None = None,
     chunk_size: int = CHUNK_SIZE,
 ) -> Iterator[list]:
     """The rows ``resource`` exports for ``papers`` (all papers by default), in their order,
-    cell for cell what ``resource.export(papers, force_native_type=native)`` gives (tested);
-    the writers escape them.
+    cell for cell what ``resource.export(papers, force_native_type=native,
+    export_fields=selected_fields)`` gives (tested); the writers escape them.
 
     Four queries whatever the number of papers (people, papers, byline rows, awards), each
     streamed ``chunk_size`` rows at a time, so memory does not grow with the number of papers.
@@ -317,9 +325,11 @@ def paper_rows(
     ``Field.export`` costs more than writing the cell. The byline cell is exactly
     ``paper_byline(paper, matcher=PersonMatcher.from_database())``.
     """
-    columns = _paper_columns(resource, native=native)
+    columns = _paper_columns(resource, native=native, selected_fields=selected_fields)
     paths = [path for _, path, _ in columns if path]
-    people, papers, authorships, awards = paper_queries(resource, papers)
+    people, papers, authorships, awards = paper_queries(
+        resource, papers, selected_fields=selected_fields
+    )
     people = list(people)
     by_pk = {person.pk: person for person in people}
     matcher = PersonMatcher(people)

@@ -5,6 +5,7 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
 from lab.admin import PrefetchedAutocompleteInlineMixin, SafeImportExportMixin
+from lab.workbook import can_stream, paper_rows
 from people.admin import PersonAdmin
 from people.matching import PersonMatcher
 from people.models import Person
@@ -208,6 +209,22 @@ class PaperAdmin(BibtexImportAdminMixin, SafeImportExportMixin, admin.ModelAdmin
 
     def get_queryset(self, request):
         return super().get_queryset(request).for_list()
+
+    def get_export_rows(self, request, queryset, **kwargs):
+        """Papers are exported from plain tuples in four streamed queries (``paper_rows``: the
+        same cells as the resource's Dataset, several times faster), unless the change list is
+        sorted by something ``paper_rows`` cannot follow."""
+        if not can_stream(queryset):
+            return super().get_export_rows(request, queryset, **kwargs)
+        form = kwargs.get("export_form")
+        resource = self.choose_export_resource_class(form, request)(
+            **self.get_export_resource_kwargs(request, **kwargs)
+        )
+        fields = self.get_export_resource_fields_from_form(form)
+        rows = paper_rows(
+            resource, queryset, native=kwargs["force_native_type"], selected_fields=fields
+        )
+        return resource.get_export_headers(selected_fields=fields), rows
 
     @admin.display(description="authors")
     def byline(self, obj):
