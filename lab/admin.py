@@ -225,17 +225,18 @@ class SafeImportExportMixin(ImportMixin, ExportActionMixin):
         return file_format.export_rows(headers, rows, title=title)
 
     def get_export_rows(self, request, queryset, **kwargs) -> tuple[list, Iterable]:
-        """(headers, rows) of the export: the resource's tablib Dataset. A model with a faster
-        row path (papers: ``lab.workbook.paper_rows``) overrides this."""
-        dataset = self.get_data_for_export(request, queryset, **kwargs)
-        return dataset.headers or [], dataset
-
-    def get_data_for_export(self, request, queryset, **kwargs):
-        export_form = kwargs.get("export_form")
-        resource_class = self.choose_export_resource_class(export_form, request)
+        """(headers, rows) of the export, from the resource the export form chose."""
+        form = kwargs.get("export_form")
+        resource_class = self.choose_export_resource_class(form, request)
         resource = resource_class(**self.get_export_resource_kwargs(request, **kwargs))
+        fields = self.get_export_resource_fields_from_form(form)
+        rows = self.export_resource_rows(resource, queryset, fields=fields, **kwargs)
+        return resource.get_export_headers(selected_fields=fields), rows
+
+    def export_resource_rows(self, resource, queryset, *, fields, **kwargs) -> Iterable:
+        """The rows: the resource's tablib Dataset, its related records fetched with the
+        queryset (``resource.with_related``). PaperAdmin has a faster path."""
         with_related = getattr(resource, "with_related", None)
         if with_related is not None:
             queryset = with_related(queryset)
-        export_fields = self.get_export_resource_fields_from_form(export_form)
-        return resource.export(queryset=queryset, export_fields=export_fields, **kwargs)
+        return resource.export(queryset=queryset, export_fields=fields, **kwargs)

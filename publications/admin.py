@@ -210,21 +210,14 @@ class PaperAdmin(BibtexImportAdminMixin, SafeImportExportMixin, admin.ModelAdmin
     def get_queryset(self, request):
         return super().get_queryset(request).for_list()
 
-    def get_export_rows(self, request, queryset, **kwargs):
+    def export_resource_rows(self, resource, queryset, *, fields, **kwargs):
         """Papers are exported from plain tuples in four streamed queries (``paper_rows``: the
         same cells as the resource's Dataset, several times faster), unless the change list is
         sorted by something ``paper_rows`` cannot follow."""
         if not can_stream(queryset):
-            return super().get_export_rows(request, queryset, **kwargs)
-        form = kwargs.get("export_form")
-        resource = self.choose_export_resource_class(form, request)(
-            **self.get_export_resource_kwargs(request, **kwargs)
-        )
-        fields = self.get_export_resource_fields_from_form(form)
-        rows = paper_rows(
-            resource, queryset, native=kwargs["force_native_type"], selected_fields=fields
-        )
-        return resource.get_export_headers(selected_fields=fields), rows
+            return super().export_resource_rows(resource, queryset, fields=fields, **kwargs)
+        native = kwargs["force_native_type"]
+        return paper_rows(resource, queryset, native=native, selected_fields=fields)
 
     @admin.display(description="authors")
     def byline(self, obj):
