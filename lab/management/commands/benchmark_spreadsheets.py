@@ -4,12 +4,11 @@ Export (run after ``manage.py generate_lab``, on its database): the papers with 
 as the whole-lab workbook and big downloads write them (``lab.workbook.paper_rows``), to XLSX
 and CSV. Each time is divided by the time of writing the very same cell values, already in
 memory, with openpyxl's write-only mode (XLSX) or a plain ``csv.writer`` (CSV) in the same run,
-so the ratios compare across machines. The CSV baseline adds the time of running the export's
-queries and fetching their rows (``read_only``): a plain ``csv.writer`` is faster than that
-database read by itself, so without it no export that reads the database could meet any ratio
-(docs/workbook.md, "What the CSV target measures"). Also printed: the number of queries, and
-the peak memory (tracemalloc) of the XLSX export for a small and the full number of papers: a
-streamed export's peak does not grow with the row count.
+so the ratios compare across machines. For CSV, a second ratio counts in the time of running
+the export's queries and fetching their rows (``read_only``): a plain ``csv.writer`` is faster
+than that database read by itself (docs/workbook.md, "The CSV target"). Also printed: the
+number of queries, and the peak memory (tracemalloc) of the XLSX export for a small and the
+full number of papers: a streamed export's peak does not grow with the row count.
 
 Import (``--import``, only into an EMPTY database: it writes): a generated workbook of people,
 venues and papers with six-author bylines, read from XLSX and imported with
@@ -231,19 +230,19 @@ class Command(BaseCommand):
                 "export csv",
                 papers=count,
                 seconds=f"{ours:.2f}",
-                baseline_seconds=f"{read + plain:.2f}",
-                ratio=f"{ours / (read + plain):.2f}",
+                plain_csv_seconds=f"{plain:.2f}",
+                ratio=f"{ours / plain:.2f}",
                 target=CSV_TARGET,
                 queries=queries.count,
             )
-            # The baseline's two parts: reading alone is already more than twice the plain
-            # writer, which is why the target counts it in (docs/workbook.md).
+            # Reading the rows alone is already more than twice the plain writer, so the line
+            # above cannot meet its target; this one counts the read in (docs/workbook.md).
             self.line(
-                "export csv parts",
+                "export csv with read",
                 read_seconds=f"{read:.2f}",
-                plain_csv_seconds=f"{plain:.2f}",
-                read_vs_plain_csv=f"{read / plain:.2f}",
-                export_vs_plain_csv=f"{ours / plain:.2f}",
+                read_ratio=f"{read / plain:.2f}",
+                baseline_seconds=f"{read + plain:.2f}",
+                ratio=f"{ours / (read + plain):.2f}",
             )
             self.line(
                 "export csv writer only",
