@@ -1,10 +1,11 @@
 """Spreadsheet downloads that are safe to open: CSV and XLSX from a tablib Dataset.
 
 Formula injection (OWASP "CSV Injection"): a spreadsheet program treats a cell whose text
-starts with ``=``, ``+``, ``-`` or ``@`` as a formula, and tab, CR or NUL in front can smuggle
-one past naive checks. A byline or title typed by anyone with an account could then run
-``=HYPERLINK(...)`` or worse on the computer of whoever opens the download. Every exported
-text cell that starts with one of those characters gets a leading apostrophe, the convention
+starts with ``=``, ``+``, ``-`` or ``@`` as a formula, and a control character in front (tab,
+CR, NUL, or any other that a reader or openpyxl drops) can smuggle one past naive checks. A
+byline or title typed by anyone with an account could then run ``=HYPERLINK(...)`` or worse on
+the computer of whoever opens the download. Every exported text cell that starts with one of
+those characters gets a leading apostrophe, the convention
 spreadsheet programs themselves use for "this is text". Numbers, booleans, dates and empty cells
 are left alone, so a year stays a number that sorts and sums. django-import-export's own
 ``IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT`` strips only a leading ``=`` and only on the admin
@@ -34,7 +35,10 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 
 _SHEET_TITLE_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
-FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\0")
+#: A text cell starting with one of these is escaped: the formula signs, and every control
+#: character (U+0000 to U+001F: tab, CR, NUL, ...), which some readers drop.
+FORMULA_TRIGGERS = ("=", "+", "-", "@", *map(chr, range(0x20)))
+_TRIGGERS = frozenset(FORMULA_TRIGGERS)
 CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 SPREADSHEET_FORMATS = {"csv": CSV_CONTENT_TYPE, "xlsx": XLSX_CONTENT_TYPE}
@@ -46,7 +50,7 @@ def escape_cell(value):
     Only strings change: ``"=1+1"`` -> ``"'=1+1"``, ``"-x"`` -> ``"'-x"``; ``2024``, ``-3``,
     ``True``, ``None`` and dates come back as they are.
     """
-    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
+    if isinstance(value, str) and value[:1] in _TRIGGERS:
         return "'" + value
     return value
 
@@ -55,7 +59,7 @@ def escaped_row(row: Iterable) -> list:
     """A row for CSV: each cell as ``escape_cell`` gives it, None as an empty cell. Inlined
     rather than a call per cell: a big export escapes hundreds of thousands of cells."""
     return [
-        "" if v is None else "'" + v if isinstance(v, str) and v.startswith(FORMULA_TRIGGERS) else v
+        "" if v is None else "'" + v if isinstance(v, str) and v[:1] in _TRIGGERS else v
         for v in row
     ]
 
@@ -87,10 +91,10 @@ def csv_bytes(headers: Sequence, rows: Iterable[Sequence]) -> bytes:
 
 
 def _xlsx_value(value):
-    value = escape_cell(value)
     if isinstance(value, str):
-        # XML 1.0 cannot hold most control characters; openpyxl refuses them outright.
-        return ILLEGAL_CHARACTERS_RE.sub("", value)
+        # XML 1.0 cannot hold most control characters and openpyxl refuses them: they are
+        # dropped *before* escaping, so that "\x01=1" cannot turn into the formula "=1".
+        return escape_cell(ILLEGAL_CHARACTERS_RE.sub("", value))
     if isinstance(value, datetime.datetime) and timezone.is_aware(value):
         # XLSX has no time zones: write the site's local time, as the pages show it.
         return timezone.make_naive(value)

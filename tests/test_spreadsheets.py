@@ -9,7 +9,20 @@ from django.http import Http404
 
 from lab.spreadsheets import csv_bytes, dataset_response, escape_cell, xlsx_bytes
 
-DANGEROUS = ["=1+1", "+1", "-1", "@SUM(A1)", "\t=1", "\r=1", "\0=1"]
+DANGEROUS = [
+    "=1+1",
+    "+1",
+    "-1",
+    "@SUM(A1)",
+    "\t=1",
+    "\r=1",
+    "\0=1",
+    # Control characters XML cannot hold: dropped from XLSX, which must not leave "=1" bare.
+    "\x01=1",
+    '\x0b=HYPERLINK("http://x")',
+    "\x1f@x",
+    "\n=1",
+]
 
 
 @pytest.mark.parametrize("value", DANGEROUS)
@@ -69,6 +82,10 @@ def test_xlsx_bytes_has_no_formula_cells_and_keeps_numbers_numbers():
         "'\t=1",
         "'\n=1",
         "'=1",
+        "'=1",
+        '\'=HYPERLINK("http://x")',
+        "'@x",
+        "'\n=1",
     ]
     assert {(row[1].value, row[2].value) for row in rows[1:]} == {(2024, True)}
     assert rows[0][0].font.bold is True

@@ -172,6 +172,21 @@ def test_dangerous_cells_are_escaped(client, fmt):
     assert (row[0], row[4], row[11]) == ("'=1+1", "'-2+3", "'@SUM(A1)")
 
 
+def test_control_character_before_a_formula_does_not_make_a_formula_cell(client):
+    # A member may type their own research interests; XLSX cannot hold U+0001, and dropping it
+    # must not leave the formula bare.
+    PersonFactory(slug="sly", research_interests='\x01=HYPERLINK("http://x.example")')
+
+    csv_row = rows_of(client.get(URL.format(fmt="csv")), "csv")[1]
+    response = client.get(URL.format(fmt="xlsx"))
+    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+    cells = [cell for row in sheet.iter_rows(min_row=2) for cell in row]
+
+    assert csv_row[11] == '\'\x01=HYPERLINK("http://x.example")'
+    assert [cell.coordinate for cell in cells if cell.data_type == "f"] == []
+    assert cells[11].value == '\'=HYPERLINK("http://x.example")'
+
+
 def test_unknown_format_is_404(client):
     assert client.get("/people/download.bib").status_code == 404
     request = RequestFactory().get("/")
