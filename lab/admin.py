@@ -2,6 +2,7 @@
 
 from collections.abc import Iterable
 
+from django import forms
 from django.contrib import messages
 from django.contrib.admin.widgets import AutocompleteSelect, AutocompleteSelectMultiple
 from django.core.exceptions import PermissionDenied
@@ -10,12 +11,12 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from import_export.admin import ExportActionMixin, ImportMixin
 from import_export.formats import base_formats
-from import_export.forms import ExportForm
+from import_export.forms import ExportForm, ImportForm
 from import_export.signals import post_import
 
 from lab.importing import import_dataset, outcome_of
 from lab.spreadsheets import csv_bytes, xlsx_bytes
-from lab.uploads import SafeCSV, SafeXLSX, UploadError
+from lab.uploads import SafeCSV, SafeXLSX, UploadError, check_upload_size
 
 
 class _PrefetchedChoicesMixin:
@@ -128,6 +129,19 @@ class LabXLSX(base_formats.XLSX):
         return xlsx_bytes(headers, rows, title=title or "Export")
 
 
+class LabImportForm(ImportForm):
+    """The library's import form, refusing a file over the upload cap before anything reads
+    it: ``ImportMixin.import_action`` copies the whole upload into memory first."""
+
+    def clean_import_file(self):
+        upload = self.cleaned_data["import_file"]
+        try:
+            check_upload_size(upload)
+        except UploadError as error:
+            raise forms.ValidationError(str(error)) from None
+        return upload
+
+
 class SafeImportExportMixin(ImportMixin, ExportActionMixin):
     """django-import-export in the admin, with the lab's rules (docs/spreadsheets.md):
 
@@ -145,6 +159,7 @@ class SafeImportExportMixin(ImportMixin, ExportActionMixin):
     """
 
     import_formats = [SafeCSV, SafeXLSX]
+    import_form_class = LabImportForm
     export_formats = [LabCSV, LabXLSX]
     import_template_name = "admin/lab/spreadsheet_import.html"
     import_export_change_list_template = "admin/import_export/change_list_import_export.html"

@@ -12,6 +12,7 @@ from django.contrib.auth.models import Permission
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from lab.uploads import SafeCSV
 from people.models import Institution, Person
 from publications.models import Authorship, Paper, PaperAward
 from tests.conftest import PRIVATE_ADDRESS, PRIVATE_PHONE, assert_no_private_data
@@ -24,6 +25,7 @@ from tests.factories import (
     UserFactory,
     VenueFactory,
 )
+from tests.test_uploads import HOSTILE, corpus_file
 
 pytestmark = pytest.mark.django_db
 
@@ -310,6 +312,50 @@ def test_unreadable_upload_shows_the_reason(lab_admin_client, world):
     assert response.status_code == 200
     [message] = response.context["form"].errors["import_file"]
     assert message.startswith("The file is not UTF-8 text")
+
+
+def test_upload_over_the_cap_is_refused_by_the_form_before_it_is_read(
+    lab_admin_client, world, settings, monkeypatch
+):
+    settings.IMPORT_MAX_UPLOAD_BYTES = 100
+    content = b"slug,title\r\n" + b"a-paper,A title that makes the file too big\r\n" * 5
+    reads = []
+    parse = SafeCSV.create_dataset
+
+    def spy(self, data, **kwargs):
+        reads.append(len(data))
+        return parse(self, data, **kwargs)
+
+    monkeypatch.setattr(SafeCSV, "create_dataset", spy)
+
+    response = post_import(lab_admin_client, PAPERS, content, "csv")
+
+    form = response.context["form"]
+    assert form.errors["import_file"] == [
+        f"The file is {len(content)} bytes; the largest file you can import is 100 bytes. "
+        "Split it into smaller files."
+    ]
+    # Refused by the form's validation: import_action never read the file to parse it.
+    assert reads == []
+    assert Paper.objects.count() == 0
+
+
+@pytest.mark.parametrize("name", sorted(HOSTILE))
+def test_hostile_file_posted_to_the_admin_gets_a_message_not_a_500(
+    lab_admin_client, world, name
+):
+    fmt = "csv" if name.endswith((".csv", ".txt")) else "xlsx"
+
+    response = post_import(lab_admin_client, PAPERS, corpus_file(name), fmt, name=name)
+
+    assert response.status_code == 200
+    errors = response.context["form"].errors.get("import_file", [])
+    result = response.context.get("result")
+    messages = [*errors, *(problems(response) if result is not None else [])]
+    assert messages, "the admin accepted a hostile file"
+    # The lab's own wording, not the library's "'UploadError' encountered while ...".
+    assert not any("encountered while trying to read" in message for message in messages)
+    assert record_counts() == {"papers": 0, "people": 4, "authorships": 0, "awards": 0}
 
 
 # --- round trip and the preview's diff -----------------------------------------------------------
