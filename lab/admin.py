@@ -168,7 +168,16 @@ class SafeImportExportMixin(ImportMixin, ExportActionMixin):
     export_form_class = ExportForm
 
     def has_import_permission(self, request):
-        return self.has_add_permission(request) and self.has_change_permission(request)
+        """Add and change on the model, and on every model its import writes besides (a
+        paper's byline rows, awards and new people: ``LabResource.also_writes``)."""
+        return (
+            self.has_add_permission(request)
+            and self.has_change_permission(request)
+            and all(
+                request.user.has_perms(resource.import_permissions())
+                for resource in self.get_import_resource_classes(request)
+            )
+        )
 
     def has_export_permission(self, request):
         return self.has_view_permission(request)

@@ -286,6 +286,10 @@ class LabResource(EscapedExportMixin, resources.ModelResource):
     """
 
     relation_columns: tuple[str, ...] = ()
+    #: Other models an import with this resource adds to or changes (for papers: byline rows,
+    #: awards, the people a byline creates). Importing needs add and change on each of them as
+    #: on the resource's own model (``import_permissions``), in the admin as in the workbook.
+    also_writes: tuple = ()
 
     class Meta:
         skip_unchanged = True
@@ -303,6 +307,20 @@ class LabResource(EscapedExportMixin, resources.ModelResource):
         self._before: dict = {}
         self._changed_columns: list[str] = []
         self.created: list = []
+
+    @classmethod
+    def writes(cls) -> tuple:
+        """Every model an import with this resource may add to or change."""
+        return (cls._meta.model, *cls.also_writes)
+
+    @classmethod
+    def import_permissions(cls) -> list[str]:
+        """The permissions importing with this resource needs: add and change on ``writes()``."""
+        return [
+            f"{model._meta.app_label}.{action}_{model._meta.model_name}"
+            for model in cls.writes()
+            for action in ("add", "change")
+        ]
 
     @classmethod
     def widget_from_django_field(cls, f, default=widgets.Widget):

@@ -35,10 +35,10 @@ from import_export import widgets
 from lab.importing import ImportOutcome, ImportProblem, SlugWidget, import_dataset
 from lab.spreadsheets import ods_bytes, write_xlsx_sheets
 from people.matching import PersonMatcher
-from people.models import Award, Institution, Person, Role
+from people.models import Person
 from people.resources import AwardResource, InstitutionResource, PersonAdminResource, RoleResource
 from publications.byline import MARK_FIELDS, MARKS
-from publications.models import Authorship, Paper, PaperAward, Service, Venue
+from publications.models import Authorship, Paper, PaperAward
 from publications.resources import (
     AWARD_SEPARATOR,
     AuthorshipResource,
@@ -85,9 +85,12 @@ class AffiliationResource(AuthorshipResource):
 class Sheet:
     name: str
     resource: Callable[..., object]
-    #: Models the sheet writes: importing it needs add and change on each, exporting view.
-    models: tuple
     required: bool = True
+
+    @property
+    def models(self) -> tuple:
+        """Models the sheet writes: importing it needs add and change on each, exporting view."""
+        return self.resource.writes()
 
     def make_resource(self, *, include_private: bool):
         if self.resource is PersonAdminResource:
@@ -96,15 +99,14 @@ class Sheet:
 
 
 SHEETS: tuple[Sheet, ...] = (
-    Sheet("institutions", InstitutionResource, (Institution,)),
-    Sheet("people", PersonAdminResource, (Person,)),
-    Sheet("venues", VenueResource, (Venue,)),
-    # A byline may create people, and writes authorships and paper awards.
-    Sheet("papers", PaperAdminResource, (Paper, Authorship, PaperAward, Person)),
-    Sheet("affiliations", AffiliationResource, (Authorship,), required=False),
-    Sheet("roles", RoleResource, (Role,)),
-    Sheet("awards", AwardResource, (Award,)),
-    Sheet("service", ServiceResource, (Service,)),
+    Sheet("institutions", InstitutionResource),
+    Sheet("people", PersonAdminResource),
+    Sheet("venues", VenueResource),
+    Sheet("papers", PaperAdminResource),
+    Sheet("affiliations", AffiliationResource, required=False),
+    Sheet("roles", RoleResource),
+    Sheet("awards", AwardResource),
+    Sheet("service", ServiceResource),
 )
 SHEET_NAMES = tuple(sheet.name for sheet in SHEETS)
 MODELS = tuple(dict.fromkeys(model for sheet in SHEETS for model in sheet.models))

@@ -21,6 +21,7 @@ from publications.bibtex_import import (
     bibtex_import,
     bibtex_plan,
     check_bibtex_text,
+    may_import_bibtex,
     read_bibtex_bytes,
 )
 
@@ -111,7 +112,7 @@ class BibtexImportAdminMixin:
         ]
 
     def has_bibtex_import_permission(self, request) -> bool:
-        return self.has_add_permission(request) and self.has_change_permission(request)
+        return may_import_bibtex(request.user)
 
     def changelist_view(self, request, extra_context=None):
         extra_context = {

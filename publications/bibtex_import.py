@@ -64,6 +64,15 @@ from publications.models import ARXIV_PATTERN, DOI_PATTERN, Authorship, Paper, V
 from publications.services import byline_resolve
 
 MAX_BIBTEX_BYTES = 2 * 1024 * 1024
+#: What a BibTeX import needs: it adds papers (and so must be one who may change them, as for
+#: a spreadsheet import), and the venues, people and byline rows its entries bring.
+IMPORT_PERMISSIONS = (
+    "publications.add_paper",
+    "publications.change_paper",
+    "publications.add_venue",
+    "people.add_person",
+    "publications.add_authorship",
+)
 LOG_MESSAGE = "Imported from BibTeX"
 
 # Entry types that are papers. Anything else (@book, @proceedings, @manual...) is an error
@@ -111,6 +120,11 @@ _TITLE_NOISE = re.compile(r"[\W_]+")
 _ACRONYM = re.compile(r"^[A-Za-z][A-Za-z0-9\-+]{1,49}$")
 
 _url_validator = URLValidator(schemes=["http", "https"])
+
+
+def may_import_bibtex(user) -> bool:
+    """Whether ``user`` may import BibTeX (``IMPORT_PERMISSIONS``), in the admin or a command."""
+    return user.is_active and user.has_perms(IMPORT_PERMISSIONS)
 
 
 def _latex_decoder() -> LatexNodes2Text:

@@ -77,6 +77,7 @@ class PaperResource(LabResource):
     awards = fields.Field(column_name="awards")
 
     relation_columns = ("authors", "awards")
+    also_writes = (Authorship, PaperAward, Person)
 
     class Meta(LabResource.Meta):
         model = Paper

@@ -474,6 +474,34 @@ def test_staff_without_both_add_and_change_cannot_import(client, world, codename
     assert Paper.objects.count() == 0
 
 
+PAPER_ONLY = ("view_paper", "add_paper", "change_paper")
+BYLINE_ROWS = ("add_authorship", "change_authorship", "add_paperaward", "change_paperaward")
+PEOPLE = ("add_person", "change_person")
+
+
+@pytest.mark.parametrize(
+    "codenames",
+    [PAPER_ONLY, (*PAPER_ONLY, *BYLINE_ROWS), (*PAPER_ONLY, *PEOPLE)],
+    ids=["papers-only", "without-people", "without-byline-rows"],
+)
+def test_paper_import_needs_add_and_change_on_what_a_byline_writes(client, world, codenames):
+    # A paper row writes byline rows and awards, and may create people.
+    client.force_login(staff_with(*codenames))
+
+    assert client.get(f"{PAPERS}/import/").status_code == 403
+    assert post_file(client, PAPERS, "papers_new.csv").status_code == 403
+    assert Paper.objects.count() == 0
+
+
+def test_paper_import_with_add_and_change_on_every_model_it_writes(client, world):
+    client.force_login(staff_with(*PAPER_ONLY, *BYLINE_ROWS, *PEOPLE))
+
+    preview = post_file(client, PAPERS, "papers_new.csv")
+    assert preview.status_code == 200
+    assert confirm(client, PAPERS, preview).status_code == 302
+    assert Paper.objects.count() > 0
+
+
 def test_staff_without_view_cannot_export(client):
     client.force_login(staff_with("view_person"))
 

@@ -654,6 +654,36 @@ def test_admin_import_needs_add_and_change_permission(client):
     assert "Import BibTeX" not in changelist.content.decode()
 
 
+PAPER_ONLY = ["view_paper", "add_paper", "change_paper"]
+ALL_IT_WRITES = [*PAPER_ONLY, "add_venue", "add_person", "add_authorship"]
+
+
+@pytest.mark.parametrize(
+    ("codenames", "status"),
+    [(PAPER_ONLY, 403), (ALL_IT_WRITES, 200)],
+    ids=["papers-only", "papers-venues-people-bylines"],
+)
+def test_admin_import_needs_to_add_what_the_entries_bring(client, codenames, status):
+    # An import creates venues, people and byline rows: permission on papers is not enough.
+    curator = UserFactory(username="curator", is_staff=True)
+    curator.user_permissions.set(Permission.objects.filter(codename__in=codenames))
+    client.force_login(curator)
+
+    assert client.get(IMPORT_URL).status_code == status
+    changelist = client.get(reverse("admin:publications_paper_changelist")).content.decode()
+    assert ("Import BibTeX" in changelist) is (status == 200)
+
+
+def test_command_refuses_a_user_who_may_only_add_and_change_papers(lab):
+    curator = UserFactory(username="curator", is_staff=True)
+    curator.user_permissions.set(Permission.objects.filter(codename__in=PAPER_ONLY))
+
+    with pytest.raises(CommandError, match="curator may not import BibTeX"):
+        call_command("import_bibtex", str(DATA / "papers.bib"), "--user", "curator")
+
+    assert Paper.objects.count() == 0
+
+
 @pytest.mark.parametrize("who", ["member", "visitor"])
 def test_members_and_visitors_are_sent_to_the_admin_login(client, member, who):
     if who == "member":
@@ -741,7 +771,11 @@ def test_command_fails_on_errors_and_writes_nothing(lab, lab_admin, capsys):
     [
         ([], "Pass --user USERNAME (imports are recorded in the admin log), or --dry-run."),
         (["--user", "nobody"], "No user is called “nobody”."),
-        (["--user", "member"], "member may not add and change papers."),
+        (
+            ["--user", "member"],
+            "member may not import BibTeX: it needs to add and change papers, and to add "
+            "venues, people and byline rows.",
+        ),
     ],
 )
 def test_command_needs_a_user_who_may_import(lab, member, arguments, message):

@@ -8,6 +8,7 @@ from publications.bibtex_import import (
     BibtexPlanError,
     bibtex_import,
     bibtex_plan,
+    may_import_bibtex,
     plan_lines,
     read_bibtex_bytes,
 )
@@ -71,12 +72,11 @@ class Command(BaseCommand):
             user = get_user_model().objects.get(username=username)
         except get_user_model().DoesNotExist:
             raise CommandError(f"No user is called “{username}”.") from None
-        if not (
-            user.is_active
-            and user.has_perm("publications.add_paper")
-            and user.has_perm("publications.change_paper")
-        ):
-            raise CommandError(f"{username} may not add and change papers.")
+        if not may_import_bibtex(user):
+            raise CommandError(
+                f"{username} may not import BibTeX: it needs to add and change papers, and to "
+                "add venues, people and byline rows."
+            )
         return user
 
     def _print(self, plan) -> None:
