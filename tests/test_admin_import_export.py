@@ -7,11 +7,15 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from django.apps import apps
+from django.contrib import admin
 from django.contrib.admin.models import ADDITION, LogEntry
 from django.contrib.auth.models import Permission
 from django.db import connection
+from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
 
+from lab.admin import SafeImportExportMixin
 from lab.uploads import SafeCSV
 from people.models import Institution, Person
 from publications.models import Authorship, Paper, PaperAward
@@ -447,6 +451,26 @@ def test_lab_admin_sees_import_and_export(lab_admin_client):
     assert '<option value="export_admin_action">Export selected papers</option>' in (
         changelist.content.decode()
     )
+
+
+LAB_MODELS = [
+    model
+    for label in ("people", "publications")
+    for model in apps.get_app_config(label).get_models()
+]
+
+
+@pytest.mark.parametrize("model", LAB_MODELS, ids=lambda model: model.__name__)
+def test_every_model_admin_imports_exports_and_exports_selected(lab_admin_client, lab_admin, model):
+    model_admin = admin.site._registry[model]
+    path = f"/admin/{model._meta.app_label}/{model._meta.model_name}"
+    request = RequestFactory().get(f"{path}/")
+    request.user = lab_admin
+
+    assert isinstance(model_admin, SafeImportExportMixin)
+    assert lab_admin_client.get(f"{path}/import/").status_code == 200
+    assert lab_admin_client.get(f"{path}/export/").status_code == 200
+    assert "export_admin_action" in model_admin.get_actions(request)
 
 
 def test_view_only_staff_can_export_but_not_import(client, world):
