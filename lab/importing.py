@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 
 import tablib
 from django.contrib.admin.models import ADDITION, CHANGE, DELETION, LogEntry
+from django.contrib.auth import get_permission_codename
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import DatabaseError, IntegrityError, models, router, transaction
@@ -276,6 +277,12 @@ class LabDiff(Diff):
 # --- the base resource --------------------------------------------------------------------------
 
 
+def permission(model, action: str) -> str:
+    """The full name of a model's permission: ``permission(Paper, "add")`` is
+    ``"publications.add_paper"``."""
+    return f"{model._meta.app_label}.{get_permission_codename(action, model._meta)}"
+
+
 class LabResource(EscapedExportMixin, resources.ModelResource):
     """Base of the lab's import/export resources. See the module docstring.
 
@@ -316,11 +323,7 @@ class LabResource(EscapedExportMixin, resources.ModelResource):
     @classmethod
     def import_permissions(cls) -> list[str]:
         """The permissions importing with this resource needs: add and change on ``writes()``."""
-        return [
-            f"{model._meta.app_label}.{action}_{model._meta.model_name}"
-            for model in cls.writes()
-            for action in ("add", "change")
-        ]
+        return [permission(model, action) for model in cls.writes() for action in ("add", "change")]
 
     @classmethod
     def widget_from_django_field(cls, f, default=widgets.Widget):

@@ -32,7 +32,7 @@ from django.db import models, router, transaction
 from django.db.models import F, OrderBy, QuerySet
 from import_export import widgets
 
-from lab.importing import ImportOutcome, ImportProblem, SlugWidget, import_dataset
+from lab.importing import ImportOutcome, ImportProblem, SlugWidget, import_dataset, permission
 from lab.spreadsheets import ods_bytes, write_xlsx_sheets
 from people.matching import PersonMatcher
 from people.models import Person
@@ -115,29 +115,26 @@ MODELS = tuple(dict.fromkeys(model for sheet in SHEETS for model in sheet.models
 # --- permissions -------------------------------------------------------------------------------
 
 
-def _perm(model, action: str) -> str:
-    return f"{model._meta.app_label}.{action}_{model._meta.model_name}"
-
-
 def missing_import_permissions(user) -> list[str]:
     """The permissions ``user`` lacks to import a workbook: add and change on every model."""
-    wanted = [_perm(model, action) for model in MODELS for action in ("add", "change")]
+    wanted = dict.fromkeys(perm for sheet in SHEETS for perm in sheet.resource.import_permissions())
     return [perm for perm in wanted if not user.has_perm(perm)]
 
 
 def missing_export_permissions(user) -> list[str]:
     """The permissions ``user`` lacks to export a workbook: view (or change) on every model."""
     return [
-        _perm(model, "view")
+        permission(model, "view")
         for model in MODELS
-        if not (user.has_perm(_perm(model, "view")) or user.has_perm(_perm(model, "change")))
+        if not user.has_perm(permission(model, "view"))
+        and not user.has_perm(permission(model, "change"))
     ]
 
 
 def may_export_private(user) -> bool:
     """Private columns (phone, birth date, address) go only to users who may change people,
     as in the admin's own person export."""
-    return user.has_perm(_perm(Person, "change"))
+    return user.has_perm(permission(Person, "change"))
 
 
 # --- export ------------------------------------------------------------------------------------
