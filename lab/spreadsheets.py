@@ -102,19 +102,9 @@ def _xlsx_value(value):
 
 
 def xlsx_bytes(headers: Sequence, rows: Iterable[Sequence], *, title: str = "Export") -> bytes:
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(title=_SHEET_TITLE_FORBIDDEN.sub("-", title)[:31] or "Export")
-    bold = Font(bold=True)
-    header_cells = []
-    for header in headers:
-        cell = WriteOnlyCell(sheet, value=_xlsx_value(header))
-        cell.font = bold
-        header_cells.append(cell)
-    sheet.append(header_cells)
-    for row in rows:
-        sheet.append([_xlsx_value(value) for value in row])
+    """One sheet as XLSX bytes, written like ``write_xlsx_sheets``."""
     buffer = io.BytesIO()
-    workbook.save(buffer)
+    write_xlsx_sheets(buffer, [(title or "Export", headers, rows)])
     return buffer.getvalue()
 
 
