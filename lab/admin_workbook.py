@@ -5,8 +5,8 @@ wrapped in ``admin.site.admin_view``: members and visitors are sent to the admin
 Staff need view permission on every model to export, and add and change permission on every
 model to import (403 otherwise).
 
-Preview and confirm: the preview reads the upload (``lab.uploads.read_workbook``) and imports it
-as a dry run. The uploaded bytes are kept server-side in django-import-export's temporary
+Preview and confirm: the preview reads the upload (``lab.core.uploads.read_workbook``) and
+imports it as a dry run. The uploaded bytes are kept server-side in django-import-export's temporary
 storage (``IMPORT_EXPORT_TMP_STORAGE_CLASS``: the cache when Redis is configured, so any app
 server can read them); the confirm form carries only a signed token naming that stored file and
 the user, valid for an hour. The confirm re-reads the stored file and imports it for real: a
@@ -29,8 +29,8 @@ from django.utils.module_loading import import_string
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from import_export.tmp_storages import TempFolderStorage
 
-from lab.spreadsheets import XLSX_CONTENT_TYPE
-from lab.uploads import UploadError, read_workbook
+from lab.core.spreadsheets import XLSX_CONTENT_TYPE
+from lab.core.uploads import UploadError, read_workbook
 from lab.workbook import (
     SHEET_NAMES,
     WorkbookError,

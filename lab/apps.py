@@ -7,8 +7,8 @@ class LabConfig(AppConfig):
     verbose_name = "Lab Records"
 
     def ready(self):
-        from lab.cache import on_record_change
+        from lab.core.cache import on_record_change
 
-        # Any write to a record forgets the cached public pages (lab/cache.py).
+        # Any write to a record forgets the cached public pages (lab/core/cache.py).
         for signal in (post_save, post_delete, m2m_changed):
             signal.connect(on_record_change, dispatch_uid=f"lab-pages-{signal!r}")

@@ -78,6 +78,8 @@ INSTALLED_APPS = [
     "lab",
     "people",
     "publications",
+    # Commands for development: seed builder, synthetic lab, benchmarks (no models, no URLs).
+    "devtools",
 ]
 
 MIDDLEWARE = [
@@ -216,9 +218,9 @@ LOGGING = {
 }
 
 # django-import-export: the lab admins' spreadsheet import and export (docs/spreadsheets.md).
-# Imports are all or nothing (lab.importing.import_dataset) and logged in the admin log in the
-# user's name; import needs add *and* change permission (lab.admin.SafeImportExportMixin),
-# export needs view. Cells are escaped by lab.spreadsheets, which does more than the library's
+# Imports are all or nothing (lab.core.importing.import_dataset) and logged in the admin log in the
+# user's name; import needs add *and* change permission (lab.core.admin.SafeImportExportMixin),
+# export needs view. Cells are escaped by lab.core.spreadsheets, which does more than the library's
 # IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT (one leading "=", and numbers turned into text).
 IMPORT_EXPORT_USE_TRANSACTIONS = True
 IMPORT_EXPORT_SKIP_ADMIN_LOG = False

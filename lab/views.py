@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_safe
 
-from lab.cache import cached_fragment, public_page
+from lab.core.cache import cached_fragment, public_page
 from people.models import Institution, Person
 from publications.models import Authorship, Paper, Venue
 

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.db.models import Count
 
-from lab.admin import PrefetchedAutocompleteInlineMixin, SafeImportExportMixin
+from lab.core.admin import PrefetchedAutocompleteInlineMixin, SafeImportExportMixin
 from people.models import Award, Institution, Person, Role
 from people.resources import (
     AwardResource,

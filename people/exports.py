@@ -7,7 +7,7 @@ Private fields are never part of these downloads (see people.resources).
 from django.db.models import QuerySet
 from django.http import Http404, HttpResponse
 
-from lab.spreadsheets import SPREADSHEET_FORMATS, dataset_response
+from lab.core.spreadsheets import SPREADSHEET_FORMATS, dataset_response
 from people.models import Person
 from people.resources import PersonResource, with_roles
 

@@ -6,7 +6,7 @@ from django.db.models.functions import Coalesce, Lower
 from django.urls import reverse
 from django_countries.fields import CountryField
 
-from lab.models import (
+from lab.core.models import (
     TimeStampedModel,
     format_span,
     month_field,

@@ -3,7 +3,7 @@
 Every resource is keyed by natural keys, never database ids (see docs/spreadsheets.md):
 institutions and people by slug; a role by (person, kind, title, institution, unit, start year,
 start month, term); an award by (person, title, year). References are slugs: ``parent``,
-``institution``, ``issuer``, ``person``. Imports run through ``lab.importing.import_dataset``:
+``institution``, ``issuer``, ``person``. Imports run through ``lab.core.importing.import_dataset``:
 all or nothing, each error naming its row and column.
 
 ``PersonResource`` is the public download: everything a visitor can read on a profile, plus
@@ -27,7 +27,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
 from import_export import fields
 
-from lab.importing import LIST_SEPARATOR, LabResource, SlugWidget, split_list
+from lab.core.importing import LIST_SEPARATOR, LabResource, SlugWidget, split_list
 from people.matching import NameMatchError, PersonMatcher
 from people.models import Award, Institution, Person, Role
 

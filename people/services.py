@@ -1,6 +1,6 @@
 from django.db import transaction
 
-from lab.slugs import unique_slug
+from lab.core.slugs import unique_slug
 from people.models import Person
 from people.names import split_name
 

@@ -9,7 +9,7 @@ from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_http_methods, require_safe
 
-from lab.cache import cached_fragment, public_page
+from lab.core.cache import cached_fragment, public_page
 from people import exports, sections
 from people.enums import RoleKind, Term
 from people.filters import InstitutionFilter, PersonFilter
@@ -120,7 +120,7 @@ def _people_list_parts(request) -> dict:
 def people_list(request):
     """People of a lab by group (current members, alumni, everyone, co-authors), filtered. The
     list is the same for every viewer: rendered once per generation of the records and query
-    (lab.cache.cached_fragment)."""
+    (lab.core.cache.cached_fragment)."""
     parts = cached_fragment(
         ("people-list", request.path, request.GET.urlencode()), lambda: _people_list_parts(request)
     )
@@ -168,7 +168,7 @@ def _profile_parts(request, slug: str) -> dict:
 @public_page
 def person_detail(request, slug):
     """A person's page. Its parts that are the same for every viewer are rendered once per
-    generation of the records (lab.cache.cached_fragment); then only the person is loaded."""
+    generation of the records (lab.core.cache.cached_fragment); then only the person is loaded."""
     parts = cached_fragment(("person-page", slug), lambda: _profile_parts(request, slug))
     person = parts["person"]
     user = request.user
@@ -232,7 +232,7 @@ def institution_list(request):
 @public_page
 def institution_detail(request, slug):
     """An institution's page. Nothing on it depends on the viewer, so its content is rendered
-    once per generation of the records (lab.cache.cached_fragment)."""
+    once per generation of the records (lab.core.cache.cached_fragment)."""
     parts = cached_fragment(("institution-page", slug), lambda: _institution_parts(request, slug))
     return render(
         request,

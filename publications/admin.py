@@ -4,8 +4,7 @@ from django.db.models import Count
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
-from lab.admin import PrefetchedAutocompleteInlineMixin, SafeImportExportMixin
-from lab.workbook import can_stream, paper_rows
+from lab.core.admin import PrefetchedAutocompleteInlineMixin, SafeImportExportMixin
 from people.admin import PersonAdmin
 from people.matching import PersonMatcher
 from people.models import Person
@@ -19,6 +18,7 @@ from publications.resources import (
     ServiceResource,
     VenueResource,
 )
+from publications.rows import can_stream, paper_rows
 from publications.services import (
     AuthorSpec,
     byline_resolve,

@@ -52,9 +52,9 @@ from django.utils.text import slugify
 from pylatexenc import latexwalker
 from pylatexenc.latex2text import LatexNodes2Text, MacroTextSpec, get_default_latex_context_db
 
-from lab.cache import invalidate_pages
-from lab.models import MAX_YEAR, MIN_YEAR
-from lab.slugs import unique_slugs
+from lab.core.cache import invalidate_pages
+from lab.core.models import MAX_YEAR, MIN_YEAR
+from lab.core.slugs import unique_slugs
 from people.matching import PersonMatcher
 from people.models import Person
 from people.names import normalize_name, split_name

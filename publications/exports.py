@@ -9,18 +9,18 @@ import json
 from django.db.models import QuerySet
 from django.http import Http404, HttpResponse
 
-from lab.spreadsheets import (
+from lab.core.spreadsheets import (
     SPREADSHEET_FORMATS,
     attachment,
     csv_bytes,
     dataset_response,
     xlsx_bytes,
 )
-from lab.workbook import can_stream, paper_rows
 from publications.bibtex import papers_to_bibtex
 from publications.csl import papers_to_csl
 from publications.models import Paper
 from publications.resources import PaperResource
+from publications.rows import can_stream, paper_rows
 
 BIBTEX_CONTENT_TYPE = "application/x-bibtex; charset=utf-8"
 CSL_JSON_CONTENT_TYPE = "application/vnd.citationstyles.csl+json; charset=utf-8"

@@ -2,7 +2,7 @@
 
 "New" means newly recorded (``created``), not newly published: a feed reader wants what it has
 not seen yet, and an old paper added today is news to it. Anonymous requests are served from the
-page cache (lab.cache.public_page), which any write to the records invalidates.
+page cache (lab.core.cache.public_page), which any write to the records invalidates.
 """
 
 from urllib.parse import urlsplit
@@ -14,7 +14,7 @@ from django.utils.feedgenerator import Atom1Feed
 from django.utils.html import escape
 from django.views.decorators.http import require_safe
 
-from lab.cache import public_page
+from lab.core.cache import public_page
 from people.models import Person
 from publications.enums import PaperStatus
 from publications.models import Paper

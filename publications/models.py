@@ -3,7 +3,7 @@ from django.db.models import Count, F, Prefetch, Q, Value
 from django.db.models.functions import Coalesce, Lower, NullIf
 from django.urls import reverse
 
-from lab.models import (
+from lab.core.models import (
     TimeStampedModel,
     month_field,
     month_in_range,

@@ -20,7 +20,7 @@ are written 1/0, as django-import-export reads them back.
 from django.core.exceptions import ValidationError
 from import_export import fields
 
-from lab.importing import LIST_SEPARATOR, LabResource, SlugWidget, cell_text, split_list
+from lab.core.importing import LIST_SEPARATOR, LabResource, SlugWidget, cell_text, split_list
 from people.matching import PersonMatcher
 from people.models import Institution, Person
 from people.names import normalize_name
@@ -294,6 +294,31 @@ class AuthorshipResource(LabResource):
                 authorship.affiliations.add(*wanted)
         elif self.relation_state(authorship, "affiliations")[0] != sorted(i.slug for i in wanted):
             authorship.affiliations.set(wanted)
+
+
+class AffiliationResource(AuthorshipResource):
+    """The affiliations of a byline's authors, by paper slug and position. Who the author is
+    and their marks come from the papers sheet's byline cell; this sheet only adds the
+    institutions (slugs, "; "-separated), so the two cannot contradict each other."""
+
+    class Meta(AuthorshipResource.Meta):
+        fields = ("paper", "position", "affiliations")
+        export_order = fields
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        for name in list(self.fields):
+            if name not in self._meta.fields:
+                del self.fields[name]
+
+    def export_queryset(self):
+        """Only byline rows that have affiliations (get_queryset also serves the import)."""
+        with_affiliations = Authorship.affiliations.through.objects.values("authorship_id")
+        return (
+            self.get_queryset()
+            .filter(pk__in=with_affiliations)
+            .order_by("paper__slug", "position")
+        )
 
 
 class PaperAwardResource(LabResource):

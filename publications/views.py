@@ -6,8 +6,8 @@ from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_safe
 
-from lab.cache import cached_fragment, public_page
-from lab.models import format_partial_date
+from lab.core.cache import cached_fragment, public_page
+from lab.core.models import format_partial_date
 from people.models import Person
 from publications.bibtex import paper_to_bibtex
 from publications.exports import papers_response
@@ -139,7 +139,7 @@ def _paper_page_parts(request, slug: str) -> dict[str, str]:
 @require_safe
 @public_page
 def paper_detail(request, slug):
-    """A paper's page, rendered once per generation of the records (lab.cache): a hit runs no
+    """A paper's page, rendered once per generation of the records (lab.core.cache): a hit runs no
     query."""
     parts = cached_fragment(("paper-page", slug), lambda: _paper_page_parts(request, slug))
     return render(

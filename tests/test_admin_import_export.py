@@ -15,8 +15,8 @@ from django.db import connection
 from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
 
-from lab.admin import SafeImportExportMixin
-from lab.uploads import SafeCSV
+from lab.core.admin import SafeImportExportMixin
+from lab.core.uploads import SafeCSV
 from people.models import Institution, Person
 from publications.models import Authorship, Paper, PaperAward
 from tests.conftest import PRIVATE_ADDRESS, PRIVATE_PHONE, assert_no_private_data
@@ -697,12 +697,12 @@ def test_institution_export_lists_parents_first_and_reimports_unchanged(lab_admi
 def test_admin_paper_export_has_the_cells_of_the_resource_dataset(
     lab_admin, lab_admin_client, rf, fmt, query
 ):
-    """The paper admin exports through lab.workbook.paper_rows: the same cells, in the same
+    """The paper admin exports through publications.rows.paper_rows: the same cells, in the same
     order, as the library's Dataset of the change list as sorted, searched and filtered."""
     from django.contrib import admin
     from django.core.management import call_command
 
-    from lab.spreadsheets import csv_bytes, xlsx_bytes
+    from lab.core.spreadsheets import csv_bytes, xlsx_bytes
     from publications.resources import PaperAdminResource
 
     call_command("loaddata", "lab", verbosity=0)

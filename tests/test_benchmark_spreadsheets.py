@@ -5,8 +5,8 @@ import io
 import pytest
 from django.core.management import CommandError, call_command
 
-from lab.management.commands.benchmark_spreadsheets import generated_workbook
-from lab.uploads import read_workbook
+from devtools.management.commands.benchmark_spreadsheets import generated_workbook
+from lab.core.uploads import read_workbook
 from lab.workbook import SHEET_NAMES
 from publications.models import Paper
 from tests.factories import AuthorshipFactory, PaperFactory, PersonFactory

@@ -1,6 +1,6 @@
 import pytest
 
-from lab.cache import cached_fragment, fragment_key, generation, invalidate_pages
+from lab.core.cache import cached_fragment, fragment_key, generation, invalidate_pages
 from publications.models import Paper
 from tests.factories import AuthorshipFactory, PaperFactory, PersonFactory
 

@@ -7,7 +7,7 @@ import pytest
 from django.core.management import call_command
 from django.db import transaction
 
-from lab.seed import FIXTURE_MODELS
+from devtools.seed import FIXTURE_MODELS
 from people.models import Award, Institution, Person, Role
 from people.names import normalize_name
 from publications.models import Authorship, Paper, PaperAward, Service, Venue

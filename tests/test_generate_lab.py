@@ -9,7 +9,7 @@ from django.core.cache import cache
 from django.core.management import CommandError, call_command
 from django.db.models import Count
 
-from lab.cache import GENERATION_KEY
+from lab.core.cache import GENERATION_KEY
 from people.enums import InstitutionKind, RoleKind
 from people.models import Award, Institution, Person, Role
 from publications.enums import VenueKind

@@ -1,4 +1,4 @@
-"""lab.importing: the import service every spreadsheet import goes through (admin, commands)."""
+"""lab.core.importing: the import service every spreadsheet import goes through."""
 
 import pytest
 import tablib
@@ -8,9 +8,9 @@ from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from lab.importing import ImportProblem, database_message, import_dataset
-from lab.spreadsheets import csv_bytes
-from lab.uploads import read_dataset
+from lab.core.importing import ImportProblem, database_message, import_dataset
+from lab.core.spreadsheets import csv_bytes
+from lab.core.uploads import read_dataset
 from people.models import Award, Institution, Person, Role
 from people.resources import RESOURCES as PEOPLE_RESOURCES
 from people.resources import InstitutionResource, PersonAdminResource

@@ -3,7 +3,7 @@
 import pytest
 import yaml
 
-from lab.seed import FIXTURE, SOURCE, SeedError, build, build_fixture
+from devtools.seed import FIXTURE, SOURCE, SeedError, build, build_fixture
 from people.models import Person
 from publications.models import Paper
 

@@ -1,8 +1,8 @@
-"""lab.slugs: free slugs for one record (unique_slug) or many created together (unique_slugs)."""
+"""lab.core.slugs: free slugs for one record or for many created together."""
 
 import pytest
 
-from lab.slugs import unique_slug, unique_slugs
+from lab.core.slugs import unique_slug, unique_slugs
 from people.models import Person
 from tests.factories import PersonFactory
 

@@ -7,7 +7,7 @@ import pytest
 import tablib
 from django.http import Http404
 
-from lab.spreadsheets import csv_bytes, dataset_response, escape_cell, xlsx_bytes
+from lab.core.spreadsheets import csv_bytes, dataset_response, escape_cell, xlsx_bytes
 
 DANGEROUS = [
     "=1+1",

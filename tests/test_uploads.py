@@ -21,9 +21,9 @@ from hypothesis import strategies as st
 from import_export.formats import base_formats
 from import_export.tmp_storages import TempFolderStorage
 
-from lab import uploads
-from lab.spreadsheets import csv_bytes, escape_cell, xlsx_bytes
-from lab.uploads import (
+from lab.core import uploads
+from lab.core.spreadsheets import csv_bytes, escape_cell, xlsx_bytes
+from lab.core.uploads import (
     SafeCSV,
     SafeXLSX,
     UploadError,

@@ -15,16 +15,16 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from lab.uploads import read_workbook
+from lab.core.uploads import read_workbook
 from lab.workbook import (
     SHEET_NAMES,
     WorkbookError,
     import_workbook,
-    paper_rows,
     write_workbook,
 )
 from people.models import Award, Institution, Person, Role
 from publications.models import Authorship, Paper, PaperAward, Service, Venue
+from publications.rows import paper_rows
 from publications.services import paper_byline
 from tests.factories import (
     AuthorshipFactory,
@@ -260,7 +260,7 @@ def test_paper_rows_follow_a_slice_and_an_explicit_order():
 @pytest.mark.parametrize("resource_name", ["PaperResource", "PaperAdminResource"])
 def test_paper_rows_equal_the_resource_export_cell_for_cell(seed, resource_name, native):
     """paper_rows reads values instead of asking each field's widget: same cells, same types."""
-    from lab.spreadsheets import escape_cell
+    from lab.core.spreadsheets import escape_cell
     from publications import resources
 
     PaperFactory(
@@ -750,7 +750,7 @@ def test_admin_workbook_staff_lacking_one_change_permission_cannot_import(client
 
 @pytest.mark.parametrize("sort", ["newest", "oldest", "title", "venue"])
 def test_streamed_paper_download_equals_the_dataset_export(seed, rf, sort):
-    from lab.spreadsheets import csv_bytes
+    from lab.core.spreadsheets import csv_bytes
     from publications.exports import papers_response
     from publications.resources import PaperResource
 

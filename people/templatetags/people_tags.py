@@ -2,7 +2,7 @@
 
 from django import template
 
-from lab.models import format_partial_date
+from lab.core.models import format_partial_date
 from people.markup import render_markdown
 from people.names import split_lines
 

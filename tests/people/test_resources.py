@@ -2,9 +2,9 @@
 
 import pytest
 
-from lab.importing import import_dataset
-from lab.spreadsheets import csv_bytes
-from lab.uploads import read_dataset
+from lab.core.importing import import_dataset
+from lab.core.spreadsheets import csv_bytes
+from lab.core.uploads import read_dataset
 from people.models import Award, Institution, Person, Role
 from people.resources import (
     AwardResource,

@@ -7,7 +7,7 @@ from pathlib import Path
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from lab.uploads import UploadError, read_workbook
+from lab.core.uploads import UploadError, read_workbook
 from lab.workbook import WorkbookError, import_workbook, missing_import_permissions
 
 

@@ -24,8 +24,8 @@ Cells: a formula cell in XLSX, or a CSV cell that starts like a formula (``=``, 
 tab, carriage return), is refused with the cell named, except that ``+`` followed only by digits
 and phone punctuation (``+44 20 7946 0958``, ``+3``) is a plain value, and ``-`` never starts a
 formula here (``-3`` is a number). A text cell that starts with an apostrophe followed by one of
-the characters ``lab.spreadsheets.escape_cell`` escapes is an escaped value from our own export:
-the one apostrophe is removed so that export then import gives back the same text.
+the characters ``lab.core.spreadsheets.escape_cell`` escapes is an escaped value from our own
+export: the one apostrophe is removed so that export then import gives back the same text.
 
 The resulting ``tablib.Dataset`` has the stripped header names as headers, entirely blank rows
 dropped, and ``dataset.source_rows``: the spreadsheet row number (header = row 1) of each data
@@ -58,7 +58,7 @@ from import_export.formats import base_formats
 from openpyxl.styles.numbers import is_datetime
 from openpyxl.utils import get_column_letter
 
-from lab.spreadsheets import FORMULA_TRIGGERS
+from lab.core.spreadsheets import FORMULA_TRIGGERS
 
 DEFAULT_LIMITS = {
     "IMPORT_MAX_UPLOAD_BYTES": 10 * 1024 * 1024,
@@ -282,7 +282,7 @@ class SafeCSV(base_formats.CSV):
 
     It asks the admin for the raw bytes (``is_binary``/``get_read_mode``) so that decoding
     errors are ours to word, instead of a UnicodeDecodeError raised while the admin reads its
-    temporary file. Import only: exports have their own escaped path (lab.spreadsheets).
+    temporary file. Import only: exports have their own escaped path (lab.core.spreadsheets).
     """
 
     def is_binary(self):

@@ -3,12 +3,12 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
-from lab.synthetic import LabSize, flush_lab, generate_lab, lab_is_empty
+from devtools.synthetic import LabSize, flush_lab, generate_lab, lab_is_empty
 
 
 class Command(BaseCommand):
     help = (
-        "Fill the database with a large synthetic lab for benchmarks (lab/synthetic.py): by "
+        "Fill the database with a large synthetic lab for benchmarks (devtools/synthetic): by "
         "default 3,000 people and 20,000 papers with 6 authors each. The same seed gives the same "
         "data. Refuses a database that already has lab records unless --flush is given."
     )

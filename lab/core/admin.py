@@ -14,9 +14,9 @@ from import_export.formats import base_formats
 from import_export.forms import ExportForm, ImportForm
 from import_export.signals import post_import
 
-from lab.importing import import_dataset, outcome_of
-from lab.spreadsheets import csv_bytes, xlsx_bytes
-from lab.uploads import SafeCSV, SafeXLSX, UploadError, check_upload_size
+from lab.core.importing import import_dataset, outcome_of
+from lab.core.spreadsheets import csv_bytes, xlsx_bytes
+from lab.core.uploads import SafeCSV, SafeXLSX, UploadError, check_upload_size
 
 
 class _PrefetchedChoicesMixin:
@@ -99,7 +99,7 @@ class PrefetchedAutocompleteInlineMixin:
 
 
 class LabCSV(base_formats.CSV):
-    """Admin CSV export written like the site's downloads (lab.spreadsheets): UTF-8 with a
+    """Admin CSV export written like the site's downloads (lab.core.spreadsheets): UTF-8 with a
     byte order mark for Excel, CRLF rows, every formula-like cell escaped."""
 
     def can_import(self):
@@ -147,9 +147,9 @@ class SafeImportExportMixin(ImportMixin, ExportActionMixin):
 
     - import needs both add and change permission on the model, export needs view (Django's
       view-or-change); members and visitors never reach the admin at all;
-    - uploads are read by ``lab.uploads`` (SafeCSV, SafeXLSX), whose errors are shown as they
-      are; exports are written by ``lab.spreadsheets`` with every cell escaped;
-    - the preview is a dry run, the confirm imports through ``lab.importing.import_dataset``:
+    - uploads are read by ``lab.core.uploads`` (SafeCSV, SafeXLSX), whose errors are shown as they
+      are; exports are written by ``lab.core.spreadsheets`` with every cell escaped;
+    - the preview is a dry run, the confirm imports through ``lab.core.importing.import_dataset``:
       all or nothing, problems named by row and column, one admin log entry per record added or
       changed, in the user's name (``import_dataset`` writes them, so the library's own log
       entries are switched off here to avoid doubles);

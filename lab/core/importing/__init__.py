@@ -33,8 +33,8 @@ from import_export.instance_loaders import BaseInstanceLoader
 from import_export.resources import Diff
 from import_export.results import Result, RowResult
 
-from lab.spreadsheets import EscapedExportMixin
-from lab.uploads import UploadError, check_columns, check_unique, source_row
+from lab.core.spreadsheets import EscapedExportMixin
+from lab.core.uploads import UploadError, check_columns, check_unique, source_row
 
 # Cells that hold several values (awards, advisors, affiliations) separate them with this.
 LIST_SEPARATOR = "; "

@@ -37,12 +37,13 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 from openpyxl import Workbook
 
-from lab.spreadsheets import write_csv, write_xlsx_sheets
-from lab.uploads import read_workbook
-from lab.workbook import CHUNK_SIZE, SHEETS, import_workbook, paper_queries, paper_rows
+from lab.core.spreadsheets import write_csv, write_xlsx_sheets
+from lab.core.uploads import read_workbook
+from lab.workbook import SHEETS, import_workbook
 from people.models import Institution, Person
 from publications.models import Paper, Venue
 from publications.resources import PaperAdminResource
+from publications.rows import CHUNK_SIZE, paper_queries, paper_rows
 
 XLSX_TARGET = 3.0
 CSV_TARGET = 2.0

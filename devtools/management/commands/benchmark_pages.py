@@ -28,7 +28,7 @@ from django.test import Client, override_settings
 from django.test.utils import CaptureQueriesContext
 from django.urls import include, path, reverse
 
-from lab.cache import invalidate_pages
+from lab.core.cache import invalidate_pages
 from lab.groups import MEMBERS
 from people.models import Institution, Person
 from publications.models import Authorship, Paper, Venue

@@ -2,7 +2,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from lab.seed import FIXTURE, SOURCE, SeedError, build_fixture
+from devtools.seed import FIXTURE, SOURCE, SeedError, build_fixture
 
 
 class Command(BaseCommand):

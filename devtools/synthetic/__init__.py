@@ -31,7 +31,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
-from lab.cache import invalidate_pages
+from lab.core.cache import invalidate_pages
 from people.enums import InstitutionKind, RoleKind, Term
 from people.models import Award, Institution, Person, Role
 from people.validators import orcid_check_digit
