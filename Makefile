@@ -31,6 +31,8 @@ run: $(STAMP)
 	$(VPY) manage.py setup_demo
 	$(VPY) manage.py runserver 127.0.0.1:8000
 
+# ruff; the layer contracts of pyproject.toml (import-linter, docs/architecture.md); migrations.
 lint: $(STAMP)
 	$(VPY) -m ruff check .
+	$(VENV)/bin/lint-imports --no-logo
 	$(VPY) manage.py makemigrations --check --dry-run
