@@ -2,8 +2,9 @@
 
 import pytest
 
-from lab.core.slugs import unique_slug, unique_slugs
+from lab.core.slugs import SlugAllocator, unique_slug, unique_slugs
 from people.models import Person
+from people.services import person_create
 from tests.factories import PersonFactory
 
 pytestmark = pytest.mark.django_db
@@ -40,3 +41,37 @@ def test_unique_slugs_keep_within_the_length_and_read_nothing_for_no_texts(
 
     assert (first, second) == ("word-word-word-word", "word-word-word-wor-2")
     assert len(second) <= 20
+
+
+def test_unique_slug_third_namesake_with_a_long_name_gets_a_free_slug():
+    """A name longer than the slug gets a cut "-2" slug; the third namesake must see it."""
+    name = "Maximiliana Konstantinopoulou-Vasquez de la Fuente y Rodriguez " * 2
+    first, second, third = (person_create(name=name) for _ in range(3))
+
+    assert len({first.slug, second.slug, third.slug}) == 3
+    assert second.slug.endswith("-2")
+    assert third.slug.endswith("-3")
+    assert max(len(first.slug), len(second.slug), len(third.slug)) <= 80
+
+
+def test_unique_slug_with_many_namesakes_reads_the_slugs_starting_like_the_name():
+    for number in ("", "-2", "-3", "-4", "-5", "-6"):
+        PersonFactory(name="Hao Wang", slug=f"hao-wang{number}")
+    PersonFactory(name="Hao Wangler", slug="hao-wangler")
+
+    assert unique_slug(Person.objects.all(), "Hao Wang") == "hao-wang-7"
+    assert unique_slugs(Person.objects.all(), ["Hao Wangler", "Hao Wang"]) == [
+        "hao-wangler-2",
+        "hao-wang-7",
+    ]
+
+
+def test_slug_allocator_numbers_repeats_and_keeps_within_the_length():
+    allocate = SlugAllocator({"kai-chen"}, max_length=12)
+
+    assert [allocate("Kai Chen"), allocate("Kai Chen"), allocate("Kaiqiang Chenxi")] == [
+        "kai-chen-2",
+        "kai-chen-3",
+        "kaiqiang-che",
+    ]
+    assert allocate("Kaiqiang Chenxi") == "kaiqiang-c-2"

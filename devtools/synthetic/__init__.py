@@ -32,6 +32,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from lab.core.cache import invalidate_pages
+from lab.core.slugs import SlugAllocator
 from people.enums import InstitutionKind, RoleKind, Term
 from people.models import Award, Institution, Person, Role
 from people.validators import orcid_check_digit
@@ -267,22 +268,6 @@ def flush_lab() -> None:
         invalidate_pages()
 
 
-class _Slugs:
-    """Unique slugs within one model: "hao-wang", "hao-wang-2", ..."""
-
-    def __init__(self, max_length: int = 80):
-        self.taken: set[str] = set()
-        self.max_length = max_length
-
-    def __call__(self, text: str) -> str:
-        base = slugify(text)[: self.max_length].strip("-") or "item"
-        slug, suffix = base, 2
-        while slug in self.taken:
-            slug, suffix = f"{base}-{suffix}", suffix + 1
-        self.taken.add(slug)
-        return slug
-
-
 def _create(model, objects: list) -> list:
     return model.objects.bulk_create(objects, batch_size=BATCH_SIZE)
 
@@ -334,7 +319,7 @@ class _Generator:
     # Institutions --------------------------------------------------------------------------
 
     def institutions(self) -> None:
-        rng, slugs = self.rng, _Slugs()
+        rng, slugs = self.rng, SlugAllocator()
         slugs.taken.add(settings.LAB_INSTITUTION)
         rows = []
         for short, name, _prefix in PUBLISHERS:
@@ -396,7 +381,7 @@ class _Generator:
     # People ---------------------------------------------------------------------------------
 
     def people(self) -> None:
-        rng, slugs = self.rng, _Slugs()
+        rng, slugs = self.rng, SlugAllocator()
         orcids: set[str] = set()
         rows = []
         for rank in range(self.size.people):
@@ -607,7 +592,7 @@ class _Generator:
     # Venues and papers --------------------------------------------------------------------
 
     def venues(self) -> None:
-        slugs, rows = _Slugs(), []
+        slugs, rows = SlugAllocator(), []
         for index in range(self.size.venues):
             if index < len(VENUES):
                 short, name, kind, publisher = VENUES[index]
@@ -656,7 +641,7 @@ class _Generator:
         return title, system if "{system}" in template else ""
 
     def papers(self) -> None:
-        rng, slugs = self.rng, _Slugs()
+        rng, slugs = self.rng, SlugAllocator()
         prefixes = {self.publishers[short].pk: prefix for short, _name, prefix in PUBLISHERS}
         rows = []
         for index in range(self.size.papers):

@@ -1,50 +1,108 @@
+"""The one slug allocator: "hao-wang", then "hao-wang-2", "hao-wang-3", ...
+
+``SlugAllocator`` hands out slugs free of a set of taken ones (and remembers each it gives);
+``unique_slug`` and ``unique_slugs`` fill that set from the database with the slugs the new ones
+could collide with, read by exact look-ups on the candidates (an index hit each), never by
+reading the whole table. Accents are transliterated by ``slugify`` ("Sánchez" -> "sanchez");
+text with nothing sluggable falls back to "item". A suffixed slug is cut so that it still fits
+in ``max_length`` ("a-very-long-tit-2").
+"""
+
 from collections.abc import Iterable
 
 from django.db import models
+from django.db.models import Q
 from django.utils.text import slugify
 
+#: Suffixed candidates looked up at once per text ("x", "x-2" ... "x-4"); when all are taken
+#: (many namesakes), the slugs starting like the text are read instead.
+CANDIDATES = 4
+#: Values per look-up query: under every backend's limit of query parameters.
+VALUES_PER_QUERY = 20_000
 
-def _base(text: str, max_length: int) -> str:
+
+def slug_base(text: str, max_length: int) -> str:
     return slugify(text)[:max_length].strip("-") or "item"
 
 
-def _free(base: str, taken: set[str], max_length: int) -> str:
-    """``base``, or the first of "base-2", "base-3", ... not in ``taken``."""
-    if base not in taken:
-        return base
-    suffix = 2
-    while True:
-        tail = f"-{suffix}"
-        candidate = f"{base[: max_length - len(tail)].rstrip('-')}{tail}"
-        if candidate not in taken:
-            return candidate
-        suffix += 1
+def suffixed(base: str, suffix: int, max_length: int) -> str:
+    """``base`` with "-<suffix>", cut so that the whole fits in ``max_length``."""
+    tail = f"-{suffix}"
+    return f"{base[: max_length - len(tail)].rstrip('-')}{tail}"
 
 
-def unique_slug(queryset: models.QuerySet, text: str, *, max_length: int = 80) -> str:
-    """A slug for ``text`` that no row of ``queryset`` uses: "hao-wang", then "hao-wang-2", ...
+class SlugAllocator:
+    """Free slugs given the ones already taken; each slug handed out counts as taken."""
 
-    Accents are transliterated by ``slugify`` ("Sánchez" -> "sanchez"); text with nothing
-    sluggable falls back to "item". One query, whatever the number of namesakes.
+    def __init__(self, taken: Iterable[str] = (), *, max_length: int = 80):
+        self.taken = set(taken)
+        self.max_length = max_length
+
+    def __call__(self, text: str) -> str:
+        base = slug_base(text, self.max_length)
+        slug, suffix = base, 2
+        while slug in self.taken:
+            slug, suffix = suffixed(base, suffix, self.max_length), suffix + 1
+        self.taken.add(slug)
+        return slug
+
+
+def _chunks(values: list[str], size: int = VALUES_PER_QUERY):
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
+def taken_slugs(queryset: models.QuerySet, texts: Iterable[str], *, max_length: int) -> set[str]:
+    """The slugs of ``queryset`` that slugs for ``texts`` could collide with.
+
+    One query per ``VALUES_PER_QUERY`` candidates ("x", "x-2", ... for each text), plus one for
+    the texts whose candidates are all taken (or that appear more than ``CANDIDATES`` times):
+    for those, every slug starting like their base, cut short enough to cover suffixed ones.
     """
-    base = _base(text, max_length)
-    taken = set(queryset.filter(slug__startswith=base).values_list("slug", flat=True))
-    return _free(base, taken, max_length)
+    bases: dict[str, int] = {}
+    for text in texts:
+        base = slug_base(text, max_length)
+        bases[base] = bases.get(base, 0) + 1
+    candidates = {
+        base: [base, *(suffixed(base, n, max_length) for n in range(2, CANDIDATES + 1))]
+        for base in bases
+    }
+    values = sorted({slug for slugs in candidates.values() for slug in slugs})
+    taken: set[str] = set()
+    for chunk in _chunks(values):
+        taken.update(queryset.filter(slug__in=chunk).values_list("slug", flat=True))
+    crowded = [
+        base
+        for base, slugs in candidates.items()
+        if bases[base] + sum(slug in taken for slug in slugs) > CANDIDATES
+    ]
+    if crowded:
+        # Every candidate of a crowded base starts with its first max_length - 12 characters
+        # (a suffix takes at most 12: "-" and 11 digits).
+        prefixes = sorted({base[: max(max_length - 12, 1)] for base in crowded})
+        for chunk in _chunks(prefixes, 200):  # OR chains deeper than ~1,000 overflow SQLite
+            condition = Q()
+            for prefix in chunk:
+                condition |= Q(slug__startswith=prefix)
+            taken.update(queryset.filter(condition).values_list("slug", flat=True))
+    return taken
 
 
 def unique_slugs(
     queryset: models.QuerySet, texts: Iterable[str], *, max_length: int = 80
 ) -> list[str]:
-    """``unique_slug`` for each of ``texts``, each also distinct from the ones before it, for
-    records created together (``bulk_create``). One query, whatever the number of texts: it
-    reads every slug of ``queryset`` (thousands for a lab, cheaper than a query per text)."""
+    """A free slug of ``queryset`` for each of ``texts``, each also distinct from the ones
+    before it, for records created together (``bulk_create``). See ``taken_slugs`` for the
+    queries: a fixed number whatever the size of the table."""
     texts = list(texts)
     if not texts:
         return []
-    taken = set(queryset.values_list("slug", flat=True))
-    slugs = []
-    for text in texts:
-        slug = _free(_base(text, max_length), taken, max_length)
-        taken.add(slug)
-        slugs.append(slug)
-    return slugs
+    allocate = SlugAllocator(
+        taken_slugs(queryset, texts, max_length=max_length), max_length=max_length
+    )
+    return [allocate(text) for text in texts]
+
+
+def unique_slug(queryset: models.QuerySet, text: str, *, max_length: int = 80) -> str:
+    """A slug for ``text`` that no row of ``queryset`` uses (one query, usually)."""
+    return unique_slugs(queryset, [text], max_length=max_length)[0]
