@@ -83,9 +83,20 @@ def build(source: dict) -> None:
     unknown = set(source) - set(SECTIONS)
     if unknown:
         raise SeedError(f"Unknown sections {sorted(unknown)}.")
+    institutions = _build_institutions(source.get("institutions", []))
+    venues = _build_venues(source.get("venues", []), institutions)
+    people = _build_people(source.get("people", []))
+    _build_papers(source.get("papers", []), venues, people)
+    _build_roles(source.get("roles", []), people, institutions)
+    _build_awards(source.get("awards", []), people, institutions)
+    _build_service(source.get("service", []), people, venues)
+
+
+def _build_institutions(records: list) -> dict[str, Institution]:
+    """The institutions by slug; parents are set once all exist, so any order works."""
     institutions: dict[str, Institution] = {}
     parents = {}
-    for record in source.get("institutions", []):
+    for record in records:
         where = f"institutions/{record.get('slug')}"
         data = _take(record, {f.name for f in Institution._meta.fields} | {"parent"}, where)
         parents[data["slug"]] = data.pop("parent", None)
@@ -95,16 +106,22 @@ def build(source: dict) -> None:
             institution = institutions[slug]
             institution.parent = _ref(institutions, parent, f"institutions/{slug}")
             _save(institution, f"institutions/{slug}")
+    return institutions
 
+
+def _build_venues(records: list, institutions: dict) -> dict[str, Venue]:
     venues = {}
-    for record in source.get("venues", []):
+    for record in records:
         where = f"venues/{record.get('slug')}"
         data = _take(record, {f.name for f in Venue._meta.fields}, where)
         data["publisher"] = _ref(institutions, data.get("publisher"), where)
         venues[data["slug"]] = _save(Venue(**data), where)
+    return venues
 
+
+def _build_people(records: list) -> dict[str, Person]:
     people = {}
-    for record in source.get("people", []):
+    for record in records:
         where = f"people/{record.get('slug')}"
         data = _take(record, {f.name for f in Person._meta.fields}, where)
         data["aliases"] = "\n".join(data.get("aliases") or [])
@@ -113,9 +130,13 @@ def build(source: dict) -> None:
         if not data.get("given_name") and not data.get("family_name"):
             data["given_name"], data["family_name"] = split_name(data["name"])
         people[data["slug"]] = _save(Person(**data), where)
+    return people
 
+
+def _build_papers(records: list, venues: dict, people: dict) -> None:
+    """The papers, their bylines and awards; adds the people the bylines create to ``people``."""
     matcher = PersonMatcher(people.values())
-    for record in source.get("papers", []):
+    for record in records:
         where = f"papers/{record.get('slug')}"
         allowed = {f.name for f in Paper._meta.fields} | {"byline", "awards"}
         data = _take(record, allowed, where)
@@ -131,7 +152,9 @@ def build(source: dict) -> None:
         for title in awards:
             _save(PaperAward(paper=paper, title=title), f"{where} award")
 
-    for number, record in enumerate(source.get("roles", []), start=1):
+
+def _build_roles(records: list, people: dict, institutions: dict) -> None:
+    for number, record in enumerate(records, start=1):
         where = f"roles #{number} ({record.get('person')}, {record.get('title')})"
         allowed = {f.name for f in Role._meta.fields} | {"start", "end", "advisors"}
         data = _take(record, allowed, where)
@@ -143,14 +166,18 @@ def build(source: dict) -> None:
         role = _save(Role(**data), where)
         role.advisors.set(advisors)
 
-    for number, record in enumerate(source.get("awards", []), start=1):
+
+def _build_awards(records: list, people: dict, institutions: dict) -> None:
+    for number, record in enumerate(records, start=1):
         where = f"awards #{number} ({record.get('title')})"
         data = _take(record, {f.name for f in Award._meta.fields}, where)
         data["person"] = _ref(people, data["person"], where)
         data["issuer"] = _ref(institutions, data.get("issuer"), where)
         _save(Award(**data), where)
 
-    for number, record in enumerate(source.get("service", []), start=1):
+
+def _build_service(records: list, people: dict, venues: dict) -> None:
+    for number, record in enumerate(records, start=1):
         where = f"service #{number} ({record.get('person')}, {record.get('venue')})"
         data = _take(record, {f.name for f in Service._meta.fields}, where)
         data["person"] = _ref(people, data["person"], where)

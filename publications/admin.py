@@ -21,6 +21,8 @@ from publications.resources import (
 from publications.rows import can_stream, paper_rows
 from publications.services import (
     AuthorSpec,
+    authorship_put,
+    authorships_delete,
     byline_resolve,
     paper_byline,
     paper_set_authorships,
@@ -249,15 +251,42 @@ class PaperAdmin(BibtexImportAdminMixin, SafeImportExportMixin, admin.ModelAdmin
             )
 
 
+class AuthorshipAdminForm(forms.ModelForm):
+    class Meta:
+        model = Authorship
+        fields = "__all__"  # noqa: DJ007 - the admin lists its fields
+
+    def _get_validation_exclusions(self):
+        # The byline service renumbers the paper's list: a position in use is a move, not a
+        # clash, so the unique (paper, position) rule is the service's to keep.
+        return {*super()._get_validation_exclusions(), "position"}
+
+
 @admin.register(Authorship)
 class AuthorshipAdmin(SafeImportExportMixin, admin.ModelAdmin):
+    """One byline place at a time. Saves and deletes go through the paper's author list
+    (``authorship_put``, ``authorships_delete``), as every write of byline rows does."""
+
     resource_classes = [AuthorshipResource]
+    form = AuthorshipAdminForm
     list_display = ["paper", "position", "person", "printed_name", "marks"]
     list_select_related = ["paper", "person"]
     list_filter = ["equal_contribution", "lead", "mentee", "corresponding"]
     search_fields = ["paper__title", "person__name", "printed_name"]
     autocomplete_fields = ["paper", "person", "affiliations"]
     readonly_fields = ["created", "modified"]
+
+    def save_model(self, request, obj, form, change):
+        authorship_put(authorship=obj, affiliations=form.cleaned_data.get("affiliations"))
+
+    def save_related(self, request, form, formsets, change):
+        """The affiliations were written with the row (save_model)."""
+
+    def delete_model(self, request, obj):
+        authorships_delete(authorships=[obj])
+
+    def delete_queryset(self, request, queryset):
+        authorships_delete(authorships=queryset)
 
 
 @admin.register(PaperAward)

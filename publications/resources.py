@@ -24,10 +24,16 @@ from lab.core.importing import LIST_SEPARATOR, LabResource, SlugWidget, cell_tex
 from people.matching import PersonMatcher
 from people.models import Institution, Person
 from people.names import normalize_name
-from people.services import person_create
 from publications.byline import MARK_FIELDS, BylineError, format_byline
 from publications.models import Authorship, Paper, PaperAward, Service, Venue
-from publications.services import AuthorSpec, byline_resolve, paper_byline, paper_set_authorships
+from publications.services import (
+    AuthorSpec,
+    authorship_put,
+    byline_authors,
+    byline_resolve,
+    paper_byline,
+    papers_set_authorships,
+)
 
 AWARD_SEPARATOR = LIST_SEPARATOR
 PAPER_FIELDS = (
@@ -88,7 +94,8 @@ class PaperResource(LabResource):
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
         self._matcher = None
-        self._new_authorships: list[Authorship] = []
+        self._bylines: dict[Paper, list[AuthorSpec]] = {}
+        self._new_papers: set[int] = set()
         self._new_awards: list[PaperAward] = []
 
     def get_queryset(self):
@@ -176,34 +183,11 @@ class PaperResource(LabResource):
             raise ValidationError(
                 {"authors": "the cell is empty, but a paper keeps at least one author."}
             )
-        authors = []
-        for entry, person in resolved:
-            if person is None:
-                person = person_create(name=entry.name)
-                self.matcher.add(person)
-                self.created.append(person)
-            authors.append(
-                AuthorSpec(
-                    person=person,
-                    printed_name="" if entry.name == person.name else entry.name,
-                    **{mark: getattr(entry, mark) for mark in MARK_FIELDS},
-                )
-            )
+        # Written with every other paper's, in a fixed number of queries at the end of the
+        # import (finish_import), through the byline service.
+        self._bylines[paper] = byline_authors(resolved, matcher=self.matcher, created=self.created)
         if new:
-            # A new paper has no rows to replace: its author rows are inserted with every
-            # other new paper's, in one query at the end of the import.
-            self._new_authorships.extend(
-                Authorship(
-                    paper=paper,
-                    person=author.person,
-                    position=position,
-                    printed_name=author.printed_name,
-                    **{mark: getattr(author, mark) for mark in MARK_FIELDS},
-                )
-                for position, author in enumerate(authors, start=1)
-            )
-        else:
-            paper_set_authorships(paper=paper, authors=authors)
+            self._new_papers.add(paper.pk)
 
     def _save_awards(self, paper, titles, *, new):
         existing = set() if new else {award.title for award in paper.awards.all()}
@@ -214,9 +198,9 @@ class PaperResource(LabResource):
         self._new_awards.extend(PaperAward(paper=paper, title=title) for title in added)
 
     def finish_import(self):
-        Authorship.objects.bulk_create(self._new_authorships, batch_size=1000)
+        papers_set_authorships(authors=self._bylines, new=self._new_papers)
         PaperAward.objects.bulk_create(self._new_awards, batch_size=1000)
-        self._new_authorships, self._new_awards = [], []
+        self._bylines, self._new_papers, self._new_awards = {}, set(), []
 
 
 class PaperAdminResource(PaperResource):
@@ -285,15 +269,18 @@ class AuthorshipResource(LabResource):
         slugs = sorted(i.slug for i in resolved)
         return slugs, LIST_SEPARATOR.join(slugs)
 
+    def do_instance_save(self, instance, is_create):
+        """A row is written through its paper's author list (``authorship_put``), its
+        affiliations with it when the file has the column."""
+        taken = Authorship.objects.filter(paper_id=instance.paper_id, person_id=instance.person_id)
+        if taken.exclude(pk=instance.pk).exists():
+            verbose = Authorship._meta.verbose_name
+            message = f"another {verbose} already has this paper and person"
+            raise ValidationError({"person": message})
+        authorship_put(authorship=instance, affiliations=self._resolved.get("affiliations"))
+
     def save_relations(self, authorship, resolved, *, new):
-        if "affiliations" not in resolved:
-            return
-        wanted = resolved["affiliations"]
-        if new:
-            if wanted:
-                authorship.affiliations.add(*wanted)
-        elif self.relation_state(authorship, "affiliations")[0] != sorted(i.slug for i in wanted):
-            authorship.affiliations.set(wanted)
+        """Nothing left to write: ``do_instance_save`` wrote the affiliations with the row."""
 
 
 class AffiliationResource(AuthorshipResource):

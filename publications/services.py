@@ -1,11 +1,15 @@
 """Writes that touch several rows of the publications app. Keyword-only and atomic."""
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from operator import attrgetter
 
 from django.db import transaction
+from django.db.models import F, Prefetch
+from django.utils import timezone
 
+from lab.core.bulk import adapt_datetime, insert_rows
 from people.matching import NameMatchError, PersonMatcher
 from people.models import Institution, Person
 from people.names import normalize_name
@@ -88,26 +92,21 @@ def byline_resolve(
     return resolved
 
 
-@transaction.atomic
-def paper_set_byline(
-    *, paper: Paper, byline: str, matcher: PersonMatcher | None = None
-) -> BylineResult:
-    """Make ``byline`` the paper's ordered author list, e.g. "Qinghao Hu*; Meng Zhang*; Peng Sun".
-
-    Authors are matched by name or alias (see PersonMatcher); a name nobody has becomes a new
-    person. Marks: * equal contribution, † lead, ‡ mentee, ✉ corresponding. Nothing is written
-    when the list is unchanged. Pass one matcher for many papers to resolve names without a
-    query per paper.
-    """
-    matcher = matcher or PersonMatcher.from_database()
-    resolved = byline_resolve(byline=byline, matcher=matcher)
-    result = BylineResult()
+def byline_authors(
+    resolved: Sequence[tuple[BylineEntry, Person | None]],
+    *,
+    matcher: PersonMatcher,
+    created: list[Person],
+) -> list[AuthorSpec]:
+    """The author list of a resolved byline (``byline_resolve``): a name nobody has becomes a
+    new person (added to ``matcher`` and to ``created``); the printed name is kept where it
+    differs from the person's."""
     authors = []
     for entry, person in resolved:
         if person is None:
             person = person_create(name=entry.name)
             matcher.add(person)
-            result.created.append(person)
+            created.append(person)
         authors.append(
             AuthorSpec(
                 person=person,
@@ -115,66 +114,269 @@ def paper_set_byline(
                 **{mark: getattr(entry, mark) for mark in MARK_FIELDS},
             )
         )
+    return authors
+
+
+@transaction.atomic
+def paper_set_byline(
+    *, paper: Paper, byline: str, matcher: PersonMatcher | None = None
+) -> BylineResult:
+    """Make ``byline`` the paper's ordered author list, e.g. "Qinghao Hu*; Meng Zhang*; Peng Sun".
+
+    Authors are matched by name or alias (see PersonMatcher); a name nobody has becomes a new
+    person. Marks: see ``publications.byline.MARKS``. Only the rows that change are written
+    (``papers_set_authorships``), nothing when the list is unchanged. Pass one matcher for many
+    papers to resolve names without a query per paper.
+    """
+    matcher = matcher or PersonMatcher.from_database()
+    resolved = byline_resolve(byline=byline, matcher=matcher)
+    result = BylineResult()
+    authors = byline_authors(resolved, matcher=matcher, created=result.created)
     result.changed = paper_set_authorships(paper=paper, authors=authors)
     return result
 
 
-def _row_signature(authorship: Authorship) -> tuple:
-    return (
-        authorship.person_id,
-        authorship.position,
-        authorship.printed_name,
-        *(getattr(authorship, mark) for mark in MARK_FIELDS),
-    )
+# --- the one write path of byline rows ----------------------------------------------------------
+#
+# Every write of Authorship rows (and of their affiliations) goes through
+# ``papers_set_authorships``: the admin's byline field and author inline, the standalone
+# Authorship admin, spreadsheet and BibTeX imports, the seed builder, the synthetic lab and
+# merges. It keeps the invariants the rest of the code relies on: each paper's positions are
+# 1..n without gaps, a person is on a paper once, and a write touches only the rows that change
+# (an unchanged row keeps its id and its ``created`` time; history sees one changed row for a
+# one-mark fix, not a new byline).
+
+#: Rows per bulk insert or update; papers whose rows are read by one query.
+BATCH_SIZE = 1000
+READ_CHUNK = 10_000
 
 
-@transaction.atomic
-def paper_set_authorships(*, paper: Paper, authors: Sequence[AuthorSpec]) -> bool:
-    """Replace the paper's author list with ``authors``, numbered 1..n in the order given.
+@dataclass
+class _RowChanges:
+    """What one call of papers_set_authorships writes, gathered over every paper."""
 
-    The rows are rewritten as a whole, so reordering or swapping people can never trip the
-    unique (paper, position) and (paper, person) constraints half-way. Returns whether
-    anything changed.
-    """
+    delete: list[int] = field(default_factory=list)
+    park: list[int] = field(default_factory=list)  # rows whose position changes
+    update: list[Authorship] = field(default_factory=list)
+    create: list[tuple[Authorship, set[int]]] = field(default_factory=list)
+    unlink: list[int] = field(default_factory=list)  # rows whose affiliations are replaced
+    link: list[tuple[Authorship, set[int]]] = field(default_factory=list)
+    papers: set[int] = field(default_factory=set)
+
+
+def _check_listed_once(paper: Paper, authors: Sequence[AuthorSpec]) -> None:
     listed = Counter(author.person.pk for author in authors)
     duplicate = next((a.person for a in authors if listed[a.person.pk] > 1), None)
     if duplicate is not None:
         raise BylineError(f"{duplicate.name} is listed more than once.")
 
-    wanted = [
-        Authorship(
-            paper=paper,
-            person=author.person,
-            position=position,
-            printed_name=author.printed_name,
-            **{mark: getattr(author, mark) for mark in MARK_FIELDS},
-        )
-        for position, author in enumerate(authors, start=1)
-    ]
-    through = Authorship.affiliations.through
-    old_affiliations: dict[int, set[int]] = {}
-    for person_id, institution_id in through.objects.filter(authorship__paper=paper).values_list(
-        "authorship__person_id", "institution_id"
-    ):
-        old_affiliations.setdefault(person_id, set()).add(institution_id)
-    new_affiliations = {
-        author.person.pk: (
-            old_affiliations.get(author.person.pk, set())
-            if author.affiliations is None
-            else {institution.pk for institution in author.affiliations}
-        )
-        for author in authors
-    }
-    existing = list(paper.authorships.order_by("position"))
-    unchanged = [_row_signature(a) for a in existing] == [_row_signature(a) for a in wanted]
-    if unchanged and {k: v for k, v in new_affiliations.items() if v} == old_affiliations:
-        return False
 
-    paper.authorships.all().delete()
-    created = Authorship.objects.bulk_create(wanted)
-    through.objects.bulk_create(
-        through(authorship_id=authorship.pk, institution_id=institution_id)
-        for authorship in created
-        for institution_id in sorted(new_affiliations[authorship.person_id])
+def _existing_rows(paper_ids: list[int]) -> tuple[dict, dict]:
+    """(paper id -> {person id: row}, row id -> affiliation ids) of the papers' byline rows."""
+    rows: dict[int, dict[int, Authorship]] = {pk: {} for pk in paper_ids}
+    affiliations: dict[int, set[int]] = {}
+    through = Authorship.affiliations.through
+    for start in range(0, len(paper_ids), READ_CHUNK):
+        chunk = paper_ids[start : start + READ_CHUNK]
+        for row in Authorship.objects.filter(paper_id__in=chunk).only(
+            "id", "paper_id", "person_id", "position", "printed_name", *MARK_FIELDS, "created"
+        ):
+            rows[row.paper_id][row.person_id] = row
+        for authorship_id, institution_id in through.objects.filter(
+            authorship__paper_id__in=chunk
+        ).values_list("authorship_id", "institution_id"):
+            affiliations.setdefault(authorship_id, set()).add(institution_id)
+    return rows, affiliations
+
+
+def _row_values(author: AuthorSpec, position: int) -> dict:
+    return {
+        "position": position,
+        "printed_name": author.printed_name,
+        **{mark: getattr(author, mark) for mark in MARK_FIELDS},
+    }
+
+
+def _plan_paper(paper, authors, existing: dict, affiliations: dict, changes: _RowChanges, now):
+    """Add to ``changes`` what makes ``paper``'s rows those of ``authors``."""
+    wanted = {author.person.pk for author in authors}
+    for person_id, row in existing.items():
+        if person_id not in wanted:
+            changes.delete.append(row.pk)
+            changes.papers.add(paper.pk)
+    for position, author in enumerate(authors, start=1):
+        values = _row_values(author, position)
+        institutions = (
+            None if author.affiliations is None else {i.pk for i in author.affiliations}
+        )
+        row = existing.get(author.person.pk)
+        if row is None:
+            new = Authorship(paper=paper, person=author.person)
+            for name, value in values.items():
+                setattr(new, name, value)
+            changes.create.append((new, institutions or set()))
+            changes.papers.add(paper.pk)
+            continue
+        if any(getattr(row, name) != value for name, value in values.items()):
+            if row.position != position:
+                changes.park.append(row.pk)
+            for name, value in values.items():
+                setattr(row, name, value)
+            row.modified = now
+            changes.update.append(row)
+            changes.papers.add(paper.pk)
+        if institutions is not None and institutions != affiliations.get(row.pk, set()):
+            changes.unlink.append(row.pk)
+            changes.link.append((row, institutions))
+            changes.papers.add(paper.pk)
+
+
+#: The columns of a new byline row, as ``_insert`` writes them.
+INSERT_FIELDS = ("created", "modified", "paper", "person", "position", "printed_name", *MARK_FIELDS)
+
+
+def _insert(created: list[tuple[Authorship, set[int]]]) -> None:
+    """Insert the new rows as plain values (``insert_rows``: bulk_create's per-value work was
+    most of a big import's time), then read back the ids of those that need them (rows with
+    affiliations to link)."""
+    now = adapt_datetime(timezone.now())
+    marks = attrgetter(*MARK_FIELDS)
+    insert_rows(
+        Authorship,
+        INSERT_FIELDS,
+        (
+            (now, now, row.paper_id, row.person_id, row.position, row.printed_name, *marks(row))
+            for row, _ in created
+        ),
     )
-    return True
+    linked = {(row.paper_id, row.person_id): row for row, links in created if links}
+    if linked:
+        ids = Authorship.objects.filter(paper_id__in={paper for paper, _ in linked})
+        for pk, paper_id, person_id in ids.values_list("pk", "paper_id", "person_id"):
+            if (paper_id, person_id) in linked:
+                linked[paper_id, person_id].pk = pk
+
+
+def _write(changes: _RowChanges, offset: int) -> None:
+    """Apply ``changes`` in an order no unique constraint can trip over: delete the rows that
+    go, park the rows that move past every position in use (one UPDATE), give them and the
+    changed rows their final values, then insert the new rows and their affiliations."""
+    through = Authorship.affiliations.through
+    if changes.delete:
+        Authorship.objects.filter(pk__in=changes.delete).delete()
+    if changes.park:
+        Authorship.objects.filter(pk__in=changes.park).update(position=F("position") + offset)
+    if changes.update:
+        Authorship.objects.bulk_update(
+            changes.update,
+            ["position", "printed_name", *MARK_FIELDS, "modified"],
+            batch_size=BATCH_SIZE,
+        )
+    if changes.create:
+        _insert(changes.create)
+    if changes.unlink:
+        through.objects.filter(authorship_id__in=changes.unlink).delete()
+    links = [*changes.link, *((row, links) for row, links in changes.create if links)]
+    through.objects.bulk_create(
+        (
+            through(authorship_id=row.pk, institution_id=institution_id)
+            for row, institutions in links
+            for institution_id in sorted(institutions)
+        ),
+        batch_size=BATCH_SIZE,
+    )
+
+
+@transaction.atomic
+def papers_set_authorships(
+    *, authors: Mapping[Paper, Sequence[AuthorSpec]], new: Collection[int] = ()
+) -> set[int]:
+    """Make each paper's author list the one given, numbered 1..n in the order given; the bulk
+    form of ``paper_set_authorships``. Returns the pks of the papers whose rows changed.
+
+    A person's row on a paper is kept when they stay on it: only its position, printed name,
+    marks or affiliations are updated where they differ (``affiliations=None`` keeps the row's),
+    so unchanged rows keep their id and ``created`` time. A fixed number of queries whatever
+    the number of papers and authors (the reads in chunks of ``READ_CHUNK`` papers): nothing is
+    written when nothing changes. The papers must be saved; ``new`` names (by pk) those just
+    created, which have no rows to read. Raises BylineError, writing nothing, when a paper lists
+    a person twice.
+    """
+    papers = list(authors)
+    for paper in papers:
+        _check_listed_once(paper, authors[paper])
+    if not papers:
+        return set()
+    new = set(new)
+    rows, affiliations = _existing_rows([paper.pk for paper in papers if paper.pk not in new])
+    rows.update((pk, {}) for pk in new)
+    # Moving rows are parked past every position in use, before or after the write.
+    offset = max(
+        [len(listed) for listed in authors.values()]
+        + [row.position for existing in rows.values() for row in existing.values()],
+        default=0,
+    )
+    changes, now = _RowChanges(), timezone.now()
+    for paper in papers:
+        _plan_paper(paper, authors[paper], rows[paper.pk], affiliations, changes, now)
+    if changes.papers:
+        _write(changes, offset=offset)
+    return changes.papers
+
+
+def paper_set_authorships(*, paper: Paper, authors: Sequence[AuthorSpec]) -> bool:
+    """Make ``authors`` the paper's author list, numbered 1..n in the order given; returns
+    whether anything changed. See ``papers_set_authorships``."""
+    return bool(papers_set_authorships(authors={paper: authors}))
+
+
+def _spec(row: Authorship, **changes) -> AuthorSpec:
+    values = {
+        "person": row.person,
+        "printed_name": row.printed_name,
+        **{mark: getattr(row, mark) for mark in MARK_FIELDS},
+    }
+    return AuthorSpec(**{**values, **changes})
+
+
+def paper_authors(paper: Paper) -> list[AuthorSpec]:
+    """The paper's author list as it is (affiliations kept as they are), to edit and write back
+    through ``paper_set_authorships``."""
+    return [_spec(row) for row in paper.authorships.select_related("person").order_by("position")]
+
+
+@transaction.atomic
+def authorship_put(
+    *, authorship: Authorship, affiliations: Sequence[Institution] | None = None
+) -> Authorship:
+    """Write one byline row, as the standalone Authorship admin and spreadsheet rows of
+    byline places give it, through its paper's author list: the row's person takes the row's
+    position (an existing row moves there; a position past the end appends), the list is
+    renumbered 1..n. ``affiliations=None`` keeps the row's. ``authorship`` is updated to the
+    row as saved (a changed person is a new row: the old person's row goes)."""
+    rows = list(authorship.paper.authorships.select_related("person").order_by("position"))
+    authors = [_spec(row) for row in rows if row.pk != authorship.pk]
+    place = min(max(authorship.position or len(authors) + 1, 1), len(authors) + 1)
+    authors.insert(place - 1, _spec(authorship, affiliations=affiliations))
+    paper_set_authorships(paper=authorship.paper, authors=authors)
+    saved = Authorship.objects.get(paper=authorship.paper, person=authorship.person)
+    for name in ("id", "position", "created", "modified"):
+        setattr(authorship, name, getattr(saved, name))
+    return authorship
+
+
+@transaction.atomic
+def authorships_delete(*, authorships: Iterable[Authorship]) -> None:
+    """Take these rows off their papers' author lists; the rest are renumbered 1..n."""
+    gone: dict[int, set[int]] = {}
+    for row in authorships:
+        gone.setdefault(row.paper_id, set()).add(row.pk)
+    papers = Paper.objects.filter(pk__in=gone).prefetch_related(
+        Prefetch("authorships", Authorship.objects.in_order())
+    )
+    papers_set_authorships(
+        authors={
+            paper: [_spec(row) for row in paper.authorships.all() if row.pk not in gone[paper.pk]]
+            for paper in papers
+        }
+    )

@@ -166,27 +166,6 @@ def write_csv(target, headers: Sequence, rows: Iterable[Sequence]) -> None:
     writer.writerows(map(escaped_row, rows))
 
 
-class _Echo:
-    """A file-like object whose ``write`` returns what it was given (for csv.writer)."""
-
-    def write(self, value):
-        return value
-
-
-def iter_csv(headers: Sequence, rows: Iterable[Sequence]) -> Iterable[bytes]:
-    """The CSV of ``csv_bytes`` as chunks of bytes, for a StreamingHttpResponse."""
-    writer = csv.writer(_Echo(), lineterminator="\r\n")
-    yield ("\ufeff" + writer.writerow(escaped_row(headers))).encode()
-    chunk = []
-    for row in rows:
-        chunk.append(writer.writerow(escaped_row(row)))
-        if len(chunk) >= 500:
-            yield "".join(chunk).encode()
-            chunk = []
-    if chunk:
-        yield "".join(chunk).encode()
-
-
 def ods_bytes(sheets: Iterable[tuple[str, Sequence, Iterable[Sequence]]]) -> bytes:
     """``(title, headers, rows)`` sheets as one OpenDocument spreadsheet (tablib with odfpy),
     cells escaped, numbers numeric. Built in memory: meant for the workbook, not huge lists."""

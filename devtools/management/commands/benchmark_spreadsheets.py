@@ -181,95 +181,103 @@ class Command(BaseCommand):
             raise CommandError("The database has no papers: run manage.py generate_lab.")
         count = min(options["papers"], total)
         small = min(options["small"], count)
-        repeat = options["repeat"]
         papers = papers_queryset(count, total)
+        with tempfile.TemporaryDirectory() as folder:
+            xlsx_path = os.path.join(folder, "papers.xlsx")
+            csv_path = os.path.join(folder, "papers.csv")
+            # The values in memory are dropped when the timings return, before the memory runs.
+            self.export_timings(papers, count, options["repeat"], xlsx_path, csv_path)
+            self.export_memory(total, small, count, xlsx_path)
+
+    def export_timings(self, papers, count, repeat, xlsx_path, csv_path) -> None:
         resource = PaperAdminResource()
         headers = resource.get_export_headers()
         values = list(paper_rows(resource, papers))
         text_values = list(paper_rows(resource, papers, native=False))
         authors = sum(row[headers.index("authors")].count(";") + 1 for row in values if row[3])
+        self.export_xlsx_timing(papers, count, authors, headers, values, repeat, xlsx_path)
+        self.export_csv_timing(papers, count, headers, text_values, repeat, csv_path)
 
-        with tempfile.TemporaryDirectory() as folder:
-            path = os.path.join(folder, "papers.xlsx")
+    def export_xlsx_timing(self, papers, count, authors, headers, values, repeat, path) -> None:
+        with counting() as queries:
+            export_xlsx(papers, path)
+        ours = best_of(repeat, export_xlsx, papers, path)
+        plain = best_of(repeat, plain_xlsx, headers, values, path)
+        size = os.path.getsize(path)
+        writer_only = best_of(repeat, write_xlsx_sheets, path, [("papers", headers, values)])
+        self.line(
+            "export xlsx",
+            papers=count,
+            authors=authors,
+            seconds=f"{ours:.2f}",
+            plain_openpyxl_seconds=f"{plain:.2f}",
+            ratio=f"{ours / plain:.2f}",
+            target=XLSX_TARGET,
+            queries=queries.count,
+            query_target=QUERY_TARGET,
+            bytes=size,
+        )
+        # The same values, already in memory, through the lab's writer (escaping included):
+        # what the spreadsheet format costs apart from reading the database.
+        self.line(
+            "export xlsx writer only",
+            seconds=f"{writer_only:.2f}",
+            ratio=f"{writer_only / plain:.2f}",
+        )
+
+    def export_csv_timing(self, papers, count, headers, text_values, repeat, path) -> None:
+        def to_csv(function, *args):
+            with open(path, "w", newline="", encoding="utf-8") as file:
+                function(*args, file)
+
+        with counting() as queries:
+            to_csv(export_csv, papers)
+        ours = best_of(repeat, to_csv, export_csv, papers)
+        plain = best_of(repeat, to_csv, plain_csv, headers, text_values)
+        read = best_of(repeat, read_only, papers)
+        writer_only = best_of(repeat, to_csv, lab_csv, headers, text_values)
+        self.line(
+            "export csv",
+            papers=count,
+            seconds=f"{ours:.2f}",
+            read_seconds=f"{read:.2f}",
+            plain_csv_seconds=f"{plain:.2f}",
+            baseline_seconds=f"{read + plain:.2f}",
+            ratio=f"{ours / (read + plain):.2f}",
+            target=CSV_TARGET,
+            queries=queries.count,
+        )
+        # Against the plain writer alone, values already in memory: the database read by
+        # itself is more than twice that writer, so no exporter that reads the rows can
+        # be within 2x of it (docs/workbook.md, "The CSV target").
+        self.line(
+            "export csv vs writer",
+            ratio=f"{ours / plain:.2f}",
+            read_ratio=f"{read / plain:.2f}",
+        )
+        self.line(
+            "export csv writer only",
+            seconds=f"{writer_only:.2f}",
+            ratio=f"{writer_only / plain:.2f}",
+        )
+
+    def export_memory(self, total, small, count, path) -> None:
+        peaks = {}
+        for n in sorted({small, count}):
             with counting() as queries:
-                export_xlsx(papers, path)
-            ours = best_of(repeat, export_xlsx, papers, path)
-            plain = best_of(repeat, plain_xlsx, headers, values, path)
-            size = os.path.getsize(path)
-            writer_only = best_of(repeat, write_xlsx_sheets, path, [("papers", headers, values)])
+                peaks[n] = peak_memory(export_xlsx, papers_queryset(n, total), path)
             self.line(
-                "export xlsx",
-                papers=count,
-                authors=authors,
-                seconds=f"{ours:.2f}",
-                plain_openpyxl_seconds=f"{plain:.2f}",
-                ratio=f"{ours / plain:.2f}",
-                target=XLSX_TARGET,
-                queries=queries.count,
-                query_target=QUERY_TARGET,
-                bytes=size,
-            )
-            # The same values, already in memory, through the lab's writer (escaping included):
-            # what the spreadsheet format costs apart from reading the database.
-            self.line(
-                "export xlsx writer only",
-                seconds=f"{writer_only:.2f}",
-                ratio=f"{writer_only / plain:.2f}",
-            )
-
-            def to_csv(function, *args):
-                csv_path = os.path.join(folder, "papers.csv")
-                with open(csv_path, "w", newline="", encoding="utf-8") as file:
-                    function(*args, file)
-
-            with counting() as queries:
-                to_csv(export_csv, papers)
-            ours = best_of(repeat, to_csv, export_csv, papers)
-            plain = best_of(repeat, to_csv, plain_csv, headers, text_values)
-            read = best_of(repeat, read_only, papers)
-            writer_only = best_of(repeat, to_csv, lab_csv, headers, text_values)
-            self.line(
-                "export csv",
-                papers=count,
-                seconds=f"{ours:.2f}",
-                read_seconds=f"{read:.2f}",
-                plain_csv_seconds=f"{plain:.2f}",
-                baseline_seconds=f"{read + plain:.2f}",
-                ratio=f"{ours / (read + plain):.2f}",
-                target=CSV_TARGET,
+                "export xlsx memory",
+                papers=n,
+                peak_mib=f"{peaks[n] / 2**20:.1f}",
                 queries=queries.count,
             )
-            # Against the plain writer alone, values already in memory: the database read by
-            # itself is more than twice that writer, so no exporter that reads the rows can
-            # be within 2x of it (docs/workbook.md, "The CSV target").
+        if len(peaks) == 2:
             self.line(
-                "export csv vs writer",
-                ratio=f"{ours / plain:.2f}",
-                read_ratio=f"{read / plain:.2f}",
+                "export memory growth",
+                ratio=f"{peaks[count] / peaks[small]:.2f}",
+                rows_ratio=f"{count / small:.2f}",
             )
-            self.line(
-                "export csv writer only",
-                seconds=f"{writer_only:.2f}",
-                ratio=f"{writer_only / plain:.2f}",
-            )
-            del values, text_values
-
-            peaks = {}
-            for n in sorted({small, count}):
-                with counting() as queries:
-                    peaks[n] = peak_memory(export_xlsx, papers_queryset(n, total), path)
-                self.line(
-                    "export xlsx memory",
-                    papers=n,
-                    peak_mib=f"{peaks[n] / 2**20:.1f}",
-                    queries=queries.count,
-                )
-            if len(peaks) == 2:
-                self.line(
-                    "export memory growth",
-                    ratio=f"{peaks[count] / peaks[small]:.2f}",
-                    rows_ratio=f"{count / small:.2f}",
-                )
 
     # --- import ---------------------------------------------------------------------------
 
