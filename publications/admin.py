@@ -9,7 +9,7 @@ from people.admin import PersonAdmin
 from people.matching import PersonMatcher
 from people.models import Person
 from publications.admin_bibtex import BibtexImportAdminMixin
-from publications.byline import MARKS, BylineError
+from publications.byline import MARK_SUMMARY, BylineError
 from publications.models import Authorship, Paper, PaperAward, Service, Venue
 from publications.resources import (
     AuthorshipResource,
@@ -28,8 +28,6 @@ from publications.services import (
     paper_set_authorships,
     paper_set_byline,
 )
-
-MARK_LEGEND = ", ".join(f"{sign} {field.replace('_', ' ')}" for sign, field in MARKS.items())
 
 
 @admin.register(Venue)
@@ -143,7 +141,7 @@ class PaperAdminForm(forms.ModelForm):
         widget=forms.Textarea(attrs={"rows": 2, "cols": 100}),
         help_text=(
             "All authors in order, separated by “;”, marks right after the name "
-            f"({MARK_LEGEND}), e.g. “Qinghao Hu*; Meng Zhang*; Peng Sun”. A namesake is "
+            f"({MARK_SUMMARY}), e.g. “Qinghao Hu*; Meng Zhang*; Peng Sun”. A namesake is "
             "picked by slug: “Hao Wang <hao-wang-2>”. New names become new people. "
             "Changing this line replaces the author rows below."
         ),

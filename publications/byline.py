@@ -1,29 +1,48 @@
-"""The one-line byline: ``Qinghao Hu*; Meng Zhang*; Peng Sun``.
+"""The one-line byline, ``Qinghao Hu*; Meng Zhang*; Peng Sun``, and the one table of marks.
 
-Authors are separated by ``;`` and carry their marks right after the name:
+Authors are separated by ``;`` and carry their marks right after the name; a namesake is
+picked by slug in angle brackets: ``Hao Wang <hao-wang-2>``.
 
-====  =============================================
-mark  meaning
-====  =============================================
-``*``  equal contribution
-``†``  system/project lead
-``‡``  mentee of the profiled author
-``✉``  corresponding author
-====  =============================================
-
-A namesake is picked by slug in angle brackets: ``Hao Wang <hao-wang-2>``.
+``MARK_TABLE`` is the only place a mark is defined: its sign, the Authorship field that stores
+it, its short label and its legend text. The model fields (verbose name and help text), the
+admin's byline help, the site's legend and mark titles, the exports' byline cells and the
+docs' table (checked by a test) all derive from it, so a mark reads the same everywhere.
 """
 
 import re
 from dataclasses import dataclass
 
-MARKS = {
-    "*": "equal_contribution",
-    "†": "lead",
-    "‡": "mentee",
-    "✉": "corresponding",
-}
+
+@dataclass(frozen=True)
+class Mark:
+    sign: str
+    #: The Authorship field that stores it.
+    field: str
+    #: What it means, in a few words: titles of the signs on pages, admin fields and filters,
+    #: the site's legend.
+    label: str
+    #: What it says about the author, in a sentence: the field's help text and the docs.
+    legend: str
+
+
+MARK_TABLE = (
+    Mark(
+        "*",
+        "equal_contribution",
+        "equal contribution",
+        "Contributed equally with the other authors marked *.",
+    ),
+    Mark("†", "lead", "system/project lead", "Led the system or project the paper presents."),
+    Mark("‡", "mentee", "mentee", "A mentee of the lab member whose work it is."),
+    Mark("✉", "corresponding", "corresponding author", "The author to write to about the paper."),
+)
+#: sign -> field, in the table's order.
+MARKS = {mark.sign: mark.field for mark in MARK_TABLE}
 MARK_FIELDS = tuple(MARKS.values())
+MARK_BY_FIELD = {mark.field: mark for mark in MARK_TABLE}
+#: "* equal contribution, † system/project lead, ‡ mentee, ✉ corresponding author"
+MARK_SUMMARY = ", ".join(f"{mark.sign} {mark.label}" for mark in MARK_TABLE)
+
 _SLUG = re.compile(r"<\s*([^<>]*?)\s*>")
 _TRAILING_MARKS = re.compile(r"[\s" + re.escape("".join(MARKS)) + r"]+$")
 _SLUG_SHAPE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")

@@ -12,7 +12,7 @@ from lab.core.models import (
     year_field,
 )
 from people.models import Institution, Person, SlugQuerySet
-from publications.byline import MARKS
+from publications.byline import MARK_BY_FIELD, MARKS
 from publications.enums import PaperStatus, ServiceKind, VenueKind
 
 DOI_PATTERN = r"^10\.[0-9]{4,9}/\S+$"
@@ -256,6 +256,12 @@ class Paper(TimeStampedModel):
         return reverse("publications:paper", args=[self.slug])
 
 
+def mark_field(name: str) -> models.BooleanField:
+    """The field of a mark, named and explained by publications.byline.MARK_TABLE."""
+    mark = MARK_BY_FIELD[name]
+    return models.BooleanField(f"{mark.label} ({mark.sign})", default=False, help_text=mark.legend)
+
+
 class Authorship(TimeStampedModel):
     """One place on a paper's ordered author list."""
 
@@ -268,10 +274,10 @@ class Authorship(TimeStampedModel):
         blank=True,
         help_text="The name as printed on this paper, when it differs from the person's name.",
     )
-    equal_contribution = models.BooleanField("equal contribution (*)", default=False)
-    lead = models.BooleanField("system/project lead (†)", default=False)
-    mentee = models.BooleanField("mentee (‡)", default=False)
-    corresponding = models.BooleanField("corresponding author (✉)", default=False)
+    equal_contribution = mark_field("equal_contribution")
+    lead = mark_field("lead")
+    mentee = mark_field("mentee")
+    corresponding = mark_field("corresponding")
     affiliations = models.ManyToManyField(
         Institution,
         blank=True,

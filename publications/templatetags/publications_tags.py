@@ -10,21 +10,14 @@ from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-from publications.byline import MARKS
+from publications.byline import MARK_TABLE
 
 register = template.Library()
 
-# What each mark means, in the legend's order: the title of every mark on a byline.
-MARK_TITLES = {
-    "*": "equal contribution",
-    "†": "system/project lead",
-    "‡": "mentee",
-    "✉": "corresponding author",
-}
-assert MARK_TITLES.keys() == MARKS.keys()  # noqa: S101 - one list of marks, checked at import
+# Each mark's sign on a byline, titled with its label (publications.byline.MARK_TABLE).
 _MARK_HTML = {
-    field: f'<span class="mark" title="{MARK_TITLES[sign]}">{escape(sign)}</span>'
-    for sign, field in MARKS.items()
+    mark.field: f'<span class="mark" title="{escape(mark.label)}">{escape(mark.sign)}</span>'
+    for mark in MARK_TABLE
 }
 _PLACEHOLDER = "slug-placeholder"
 _patterns: dict[tuple, tuple[str, str]] = {}
@@ -123,3 +116,9 @@ def paper_items(papers, highlight=None) -> SafeString:
     venue_pattern = _url_pattern("publications:venue")
     html = "".join(_paper_item(p, highlight, paper_pattern, venue_pattern) for p in papers)
     return mark_safe(html)  # noqa: S308 - every value above is escaped
+
+
+@register.inclusion_tag("publications/_legend.html")
+def mark_legend() -> dict:
+    """The legend under author lists: every mark of MARK_TABLE with its label."""
+    return {"marks": MARK_TABLE}
