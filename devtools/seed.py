@@ -15,6 +15,7 @@ from django.core import serializers
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from lab.core.records import ordered_models
 from people.matching import PersonMatcher
 from people.models import Award, Institution, Person, Role
 from people.names import split_name
@@ -24,19 +25,9 @@ from publications.services import paper_set_byline
 SOURCE = Path(__file__).resolve().parent.parent / "fixtures" / "source" / "lab.yaml"
 FIXTURE = Path(__file__).resolve().parent.parent / "fixtures" / "lab.json"
 
-# Models in load order; a model without a natural key is written without a pk, so loading
-# into an empty database creates its rows.
-FIXTURE_MODELS = [
-    Institution,
-    Person,
-    Venue,
-    Paper,
-    Authorship,
-    PaperAward,
-    Role,
-    Award,
-    Service,
-]
+# Models in load order (lab.core.records.MODEL_ORDER); a model without a natural key is
+# written without a pk, so loading into an empty database creates its rows.
+FIXTURE_MODELS = ordered_models()
 
 # When the seed documents were curated: the timestamp every seed row carries.
 CURATED_AT = "2026-11-21T00:00:00Z"

@@ -1,12 +1,13 @@
 """The lab's two groups and what they may do. Used by data migrations, so it takes the
 migration's historical ``apps``."""
 
+from lab.core.records import LAB_APPS
+
 LAB_ADMINS = "Lab admins"
 MEMBERS = "Members"
 
-# Lab admins curate every record of these apps; user and group management stays with
-# superusers.
-LAB_APPS = ("people", "publications")
+# Lab admins curate every record of the lab's apps (lab.core.records.LAB_APPS); user and group
+# management stays with superusers.
 LAB_ADMIN_ACTIONS = ("add", "change", "delete", "view")
 
 

@@ -13,6 +13,8 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from lab.core.limits import DEFAULT_LIMITS
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -36,6 +38,13 @@ def env_int(name: str, default: int) -> int:
         return int(value)
     except ValueError:
         raise ImproperlyConfigured(f"{name} must be a whole number, not {value!r}.") from None
+
+
+def env_positive_int(name: str, default: int) -> int:
+    value = env_int(name, default)
+    if value < 1:
+        raise ImproperlyConfigured(f"{name} must be a whole number above 0, not {value!r}.")
+    return value
 
 
 def env_list(name: str, default: list[str]) -> list[str]:
@@ -222,6 +231,12 @@ LOGGING = {
 # user's name; import needs add *and* change permission (lab.core.admin.SafeImportExportMixin),
 # export needs view. Cells are escaped by lab.core.spreadsheets, which does more than the library's
 # IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT (one leading "=", and numbers turned into text).
+# Caps on uploaded spreadsheets (docs/imports.md): IMPORT_MAX_UPLOAD_BYTES, IMPORT_MAX_ROWS,
+# IMPORT_MAX_COLUMNS, IMPORT_MAX_SHEETS, IMPORT_MAX_ZIP_ENTRIES, IMPORT_MAX_UNCOMPRESSED_BYTES,
+# IMPORT_MAX_COMPRESSION_RATIO, each from the environment with the default of lab.core.limits.
+for _name, _default in DEFAULT_LIMITS.items():
+    globals()[_name] = env_positive_int(_name, _default)
+
 IMPORT_EXPORT_USE_TRANSACTIONS = True
 IMPORT_EXPORT_SKIP_ADMIN_LOG = False
 IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "change"

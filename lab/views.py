@@ -1,7 +1,7 @@
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.db.models import F, Q
+from django.db.models import F
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -10,7 +10,7 @@ from django.views.decorators.http import require_safe
 
 from lab.core.cache import cached_fragment, public_page
 from people.models import Institution, Person
-from publications.models import Authorship, Paper, Venue
+from publications.models import Paper, Venue
 
 SEARCH_LIMIT = 10
 RECENT_PAPERS = 8
@@ -22,7 +22,7 @@ def home(request):
     """What the lab is, who is in it now, what it published lately, and how much is recorded.
     The same for every viewer: loaded once per generation of the records."""
     body = cached_fragment(
-        ("home",), lambda: render_to_string("lab/home_body.html", _home_context(), request)
+        ("home",), lambda: render_to_string("lab/home_body.html", _home_context())
     )
     return render(request, "lab/home.html", {"body": mark_safe(body)})  # noqa: S308 - escaped
 
@@ -43,7 +43,14 @@ def _home_context() -> dict:
         ("venues", Venue.objects.count()),
         ("institutions", Institution.objects.count()),
     ]
-    return {"lab": lab, "members": members, "recent_papers": list(recent), "counts": counts}
+    return {
+        "lab_name": settings.LAB_NAME,
+        "lab_description": settings.LAB_DESCRIPTION,
+        "lab": lab,
+        "members": members,
+        "recent_papers": list(recent),
+        "counts": counts,
+    }
 
 
 def _search_group(key, label, queryset, more_url):
@@ -61,26 +68,19 @@ def _search_group(key, label, queryset, more_url):
 @require_safe
 @public_page
 def search(request):
-    """Search people (name, aliases), papers (title, authors' names), venues and institutions
-    (name, short name). Each group shows its first matches and links to the full, filtered list."""
+    """Search people (name, aliases), papers (every word in the title, system name, abstract or
+    an author's name), venues and institutions (name, short name). Each group shows its first
+    matches and links to the full, filtered list, which matches the same (one definition)."""
     query = request.GET.get("q", "").strip()[:200]
     results = []
     if query:
         q = urlencode({"q": query})
-        people = Person.objects.filter(Q(name__icontains=query) | Q(aliases__icontains=query))
-        # Authors through IN subqueries (people first, then their author rows), not a join
-        # over every author row with DISTINCT: a paper is never repeated.
-        named = Person.objects.filter(name__icontains=query).values("pk")
-        authored = Authorship.objects.filter(
-            Q(person__in=named) | Q(printed_name__icontains=query)
-        ).values("paper_id")
-        papers = Paper.objects.filter(
-            Q(title__icontains=query) | Q(system_name__icontains=query) | Q(pk__in=authored)
-        ).for_list()
-        venues = Venue.objects.filter(Q(name__icontains=query) | Q(short_name__icontains=query))
-        institutions = Institution.objects.filter(
-            Q(name__icontains=query) | Q(short_name__icontains=query)
-        )
+        # Each group matches exactly what the list its "All N" link opens matches: the same
+        # queryset method, so the count and the list agree.
+        people = Person.objects.search(query)
+        papers = Paper.objects.matching(query).for_list()
+        venues = Venue.objects.matching(query)
+        institutions = Institution.objects.matching(query)
         results = [
             _search_group(
                 "people", "People", people, f"{reverse('people:list')}?group=all&{q}"

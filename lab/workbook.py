@@ -27,6 +27,7 @@ import tablib
 from django.db import router, transaction
 
 from lab.core.importing import ImportOutcome, ImportProblem, import_dataset, permission
+from lab.core.records import in_model_order
 from lab.core.spreadsheets import ods_bytes, write_xlsx_sheets
 from people.models import Person
 from people.resources import AwardResource, InstitutionResource, PersonAdminResource, RoleResource
@@ -61,15 +62,19 @@ class Sheet:
         return self.resource()
 
 
-SHEETS: tuple[Sheet, ...] = (
-    Sheet("institutions", InstitutionResource),
-    Sheet("people", PersonAdminResource),
-    Sheet("venues", VenueResource),
-    Sheet("papers", PaperAdminResource),
-    Sheet("affiliations", AffiliationResource, required=False),
-    Sheet("roles", RoleResource),
-    Sheet("awards", AwardResource),
-    Sheet("service", ServiceResource),
+#: In the order an import needs them (lab.core.records.MODEL_ORDER).
+SHEETS: tuple[Sheet, ...] = in_model_order(
+    (
+        Sheet("institutions", InstitutionResource),
+        Sheet("people", PersonAdminResource),
+        Sheet("venues", VenueResource),
+        Sheet("papers", PaperAdminResource),
+        Sheet("affiliations", AffiliationResource, required=False),
+        Sheet("roles", RoleResource),
+        Sheet("awards", AwardResource),
+        Sheet("service", ServiceResource),
+    ),
+    model=lambda sheet: sheet.resource._meta.model,
 )
 SHEET_NAMES = tuple(sheet.name for sheet in SHEETS)
 MODELS = tuple(dict.fromkeys(model for sheet in SHEETS for model in sheet.models))

@@ -2,7 +2,6 @@
 
 import django_filters
 from django import forms
-from django.db.models import Q
 from django.db.models.functions import Lower
 
 from people.enums import InstitutionKind, RoleKind
@@ -52,7 +51,4 @@ class InstitutionFilter(django_filters.FilterSet):
     )
 
     def filter_text(self, queryset, name, value):
-        value = value.strip()
-        if not value:
-            return queryset
-        return queryset.filter(Q(name__icontains=value) | Q(short_name__icontains=value))
+        return queryset.matching(value)

@@ -52,6 +52,14 @@ class InstitutionQuerySet(SlugQuerySet):
             condition |= Q(**{"__".join(["parent"] * depth + [field]): value})
         return self.filter(condition)
 
+    def matching(self, text: str):
+        """Institutions whose name or short name contains ``text``: the institution list's
+        search and the site search."""
+        text = text.strip()
+        if not text:
+            return self
+        return self.filter(Q(name__icontains=text) | Q(short_name__icontains=text))
+
     def with_people_count(self):
         # A subquery rather than Count() over a join, so other joins cannot inflate it.
         people = (
@@ -169,7 +177,8 @@ class PersonQuerySet(SlugQuerySet):
         return self.prefetch_related(Prefetch("roles", roles))
 
     def search(self, text: str):
-        """Case-insensitive match on the name or any alias."""
+        """Case-insensitive match on the name or any alias: the people list's search and the
+        site search."""
         return self.filter(Q(name__icontains=text) | Q(aliases__icontains=text))
 
     def for_profile(self):

@@ -28,6 +28,7 @@ from django.db.models import Prefetch
 from import_export import fields
 
 from lab.core.importing import LIST_SEPARATOR, LabResource, SlugWidget, split_list
+from lab.core.records import in_model_order
 from people.matching import NameMatchError, PersonMatcher
 from people.models import Award, Institution, Person, Role
 
@@ -288,4 +289,7 @@ class AwardResource(LabResource):
 
 
 #: The people app's complete resources, in the order a whole-lab import needs them.
-RESOURCES = (InstitutionResource, PersonAdminResource, RoleResource, AwardResource)
+RESOURCES = in_model_order(
+    (InstitutionResource, PersonAdminResource, RoleResource, AwardResource),
+    model=lambda resource: resource._meta.model,
+)

@@ -2,14 +2,14 @@
 
 `people` never imports `publications`, yet a person's page shows their papers and service. The
 dependent app registers a section builder here (from its `AppConfig.ready`); the people views call
-every builder and include its template. A builder gets the object and the request and returns a
-`Section`, or None to show nothing. Each builder must run a fixed number of queries.
+every builder and include its template. A builder gets the object only, never the request: the
+sections are rendered into a fragment cached for every viewer, so nothing in them may depend on
+who is looking. It returns a `Section`, several, or None to show nothing, and runs a fixed
+number of queries.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-
-from django.http import HttpRequest
 
 
 @dataclass(frozen=True)
@@ -20,17 +20,17 @@ class Section:
     slot: str = "main"
 
 
-SectionBuilder = Callable[[object, HttpRequest], Section | None]
+SectionBuilder = Callable[[object], Section | Iterable[Section] | None]
 
 person_sections: list[SectionBuilder] = []
 institution_sections: list[SectionBuilder] = []
 
 
-def build(builders: list[SectionBuilder], obj, request) -> dict[str, list[Section]]:
-    """The sections for one page, by slot."""
+def build(builders: list[SectionBuilder], obj) -> dict[str, list[Section]]:
+    """The sections for one page, by slot, in the order the builders were registered."""
     slots: dict[str, list[Section]] = {"main": [], "aside": []}
     for builder in builders:
-        section = builder(obj, request)
-        if section is not None:
+        built = builder(obj)
+        for section in [built] if isinstance(built, Section) else built or []:
             slots[section.slot].append(section)
     return slots

@@ -85,9 +85,10 @@ def _people_filter(request) -> tuple[Institution | None, str, PersonFilter]:
     return lab, group, PersonFilter(request.GET, queryset=people)
 
 
-def _fragment(template: str, context: dict, request) -> str:
-    """A part of a page, rendered on its own (without the template file's final newline)."""
-    html = render_to_string(template, context, request)
+def _fragment(template: str, context: dict) -> str:
+    """A part of a page that is the same for every viewer, rendered on its own (without the
+    template file's final newline) and without the request: nothing of the viewer gets in."""
+    html = render_to_string(template, context)
     return mark_safe(html.removesuffix("\n"))  # noqa: S308 - rendered with auto-escaping
 
 
@@ -107,11 +108,12 @@ def _people_list_parts(request) -> dict:
         "tabs": tabs,
         "filter": person_filter,
         "page": page,
+        "query": request.GET,  # for {% querystring %}: the fragment never sees the request
     }
     return {
         "lab": lab is not None,
         "group_label": GROUPS[group],
-        "body": _fragment("people/includes/person_list_body.html", context, request),
+        "body": _fragment("people/includes/person_list_body.html", context),
     }
 
 
@@ -135,7 +137,7 @@ def people_download(request, fmt):
     return exports.people_response(person_filter.qs, fmt, filename="people", request=request)
 
 
-def _profile_parts(request, slug: str) -> dict:
+def _profile_parts(slug: str) -> dict:
     """What a person's page shows that is the same for every viewer, rendered: everything but
     the email (members only) and the edit buttons, which the page adds per request."""
     person = get_object_or_404(Person.objects.for_profile(), slug=slug)
@@ -147,7 +149,7 @@ def _profile_parts(request, slug: str) -> dict:
         "education": [role for role in roles if role.kind == RoleKind.EDUCATION],
         "teaching": [role for role in roles if role.kind == RoleKind.TEACHING],
         "awards": person.awards.all(),
-        "sections": sections.build(sections.person_sections, person, request),
+        "sections": sections.build(sections.person_sections, person),
     }
     return {
         # What the per-viewer header needs, kept with the fragments so a hit runs no query.
@@ -158,9 +160,9 @@ def _profile_parts(request, slug: str) -> dict:
             email=person.email,
             user_id=person.user_id,
         ),
-        "meta": _fragment("people/includes/profile_meta.html", context, request),
-        "head": _fragment("people/includes/profile_head.html", context, request),
-        "body": _fragment("people/includes/profile_body.html", context, request),
+        "meta": _fragment("people/includes/profile_meta.html", context),
+        "head": _fragment("people/includes/profile_head.html", context),
+        "body": _fragment("people/includes/profile_body.html", context),
     }
 
 
@@ -169,7 +171,7 @@ def _profile_parts(request, slug: str) -> dict:
 def person_detail(request, slug):
     """A person's page. Its parts that are the same for every viewer are rendered once per
     generation of the records (lab.core.cache.cached_fragment); then only the person is loaded."""
-    parts = cached_fragment(("person-page", slug), lambda: _profile_parts(request, slug))
+    parts = cached_fragment(("person-page", slug), lambda: _profile_parts(slug))
     person = parts["person"]
     user = request.user
     return render(
@@ -224,7 +226,12 @@ def institution_list(request):
     return render(
         request,
         "people/institution_list.html",
-        {"section": "institutions", "filter": institution_filter, "page": page},
+        {
+            "section": "institutions",
+            "filter": institution_filter,
+            "page": page,
+            "query": request.GET,
+        },
     )
 
 
@@ -233,7 +240,7 @@ def institution_list(request):
 def institution_detail(request, slug):
     """An institution's page. Nothing on it depends on the viewer, so its content is rendered
     once per generation of the records (lab.core.cache.cached_fragment)."""
-    parts = cached_fragment(("institution-page", slug), lambda: _institution_parts(request, slug))
+    parts = cached_fragment(("institution-page", slug), lambda: _institution_parts(slug))
     return render(
         request,
         "people/institution_detail.html",
@@ -241,19 +248,19 @@ def institution_detail(request, slug):
     )
 
 
-def _institution_parts(request, slug: str) -> dict:
+def _institution_parts(slug: str) -> dict:
     institution = get_object_or_404(Institution.objects.for_detail(), slug=slug)
     roles = _timeline(Role.objects.at(institution).select_related("person", "institution"))
     context = {
         "institution": institution,
         "current_roles": [role for role in roles if role.is_current],
         "past_roles": [role for role in roles if not role.is_current],
-        "sections": sections.build(sections.institution_sections, institution, request),
+        "sections": sections.build(sections.institution_sections, institution),
     }
     return {
         # What the title and breadcrumbs need, kept with the fragment so a hit runs no query.
         "institution": Institution(
             pk=institution.pk, name=institution.name, short_name=institution.short_name
         ),
-        "body": _fragment("people/includes/institution_body.html", context, request),
+        "body": _fragment("people/includes/institution_body.html", context),
     }

@@ -40,7 +40,7 @@ class PaperFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(
         label="Search",
         method="filter_text",
-        help_text="Title, abstract or author name",
+        help_text="Title, system name, abstract or author name",
         widget=forms.TextInput(attrs={"type": "search"}),
     )
     year_min = django_filters.NumberFilter(

@@ -21,6 +21,7 @@ from django.core.exceptions import ValidationError
 from import_export import fields
 
 from lab.core.importing import LIST_SEPARATOR, LabResource, SlugWidget, cell_text, split_list
+from lab.core.records import in_model_order
 from people.matching import PersonMatcher
 from people.models import Institution, Person
 from people.names import normalize_name
@@ -342,10 +343,7 @@ class ServiceResource(LabResource):
 
 
 #: The publications app's complete resources, in the order a whole-lab import needs them.
-RESOURCES = (
-    VenueResource,
-    PaperAdminResource,
-    AuthorshipResource,
-    PaperAwardResource,
-    ServiceResource,
+RESOURCES = in_model_order(
+    (VenueResource, PaperAdminResource, AuthorshipResource, PaperAwardResource, ServiceResource),
+    model=lambda resource: resource._meta.model,
 )

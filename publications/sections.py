@@ -1,12 +1,11 @@
 """The publications app's sections on person and institution pages (see people.sections).
 
-A person's publications and co-authors come from one load of their papers, kept on the request,
-so the two sections cost three queries together.
+A person's publications and co-authors come from one load of their papers
+(``person_publication_sections``), so the two sections cost three queries together.
 """
 
 from collections import Counter
 
-from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.http import urlencode
 
@@ -19,13 +18,9 @@ TOP_COAUTHORS = 20
 INSTITUTION_PAPERS = 20
 
 
-def person_papers(person: Person, request: HttpRequest) -> list[Paper]:
-    """The person's papers, newest first, with venue, byline and awards (three queries, once
-    per request and person)."""
-    cache = request.__dict__.setdefault("_publications_person_papers", {})
-    if person.pk not in cache:
-        cache[person.pk] = list(Paper.objects.by(person).for_display())
-    return cache[person.pk]
+def person_papers(person: Person) -> list[Paper]:
+    """The person's papers, newest first, with venue, byline and awards (three queries)."""
+    return list(Paper.objects.by(person).for_display())
 
 
 def coauthors(person: Person, papers: list[Paper]) -> list[tuple[Person, int]]:
@@ -42,8 +37,8 @@ def coauthors(person: Person, papers: list[Paper]) -> list[tuple[Person, int]]:
     return [(people[pk], shared[pk]) for pk in ranked]
 
 
-def publications_section(person: Person, request: HttpRequest) -> Section | None:
-    papers = person_papers(person, request)
+def publications_section(person: Person, papers: list[Paper] | None = None) -> Section | None:
+    papers = person_papers(person) if papers is None else papers
     if not papers:
         return None
     return Section(
@@ -52,7 +47,7 @@ def publications_section(person: Person, request: HttpRequest) -> Section | None
     )
 
 
-def service_section(person: Person, request: HttpRequest) -> Section | None:
+def service_section(person: Person) -> Section | None:
     services = list(Service.objects.filter(person=person).select_related("venue"))
     if not services:
         return None
@@ -62,8 +57,8 @@ def service_section(person: Person, request: HttpRequest) -> Section | None:
     )
 
 
-def coauthors_section(person: Person, request: HttpRequest) -> Section | None:
-    ranked = coauthors(person, person_papers(person, request))
+def coauthors_section(person: Person, papers: list[Paper] | None = None) -> Section | None:
+    ranked = coauthors(person, person_papers(person) if papers is None else papers)
     if not ranked:
         return None
     return Section(
@@ -73,7 +68,7 @@ def coauthors_section(person: Person, request: HttpRequest) -> Section | None:
     )
 
 
-def institution_papers_section(institution: Institution, request: HttpRequest) -> Section | None:
+def institution_papers_section(institution: Institution) -> Section | None:
     found = Paper.objects.by_institution(institution)
     papers = list(found.for_display()[:INSTITUTION_PAPERS])
     if not papers:
@@ -91,5 +86,12 @@ def institution_papers_section(institution: Institution, request: HttpRequest) -
     )
 
 
-person_sections.extend([publications_section, service_section, coauthors_section])
+def person_publication_sections(person: Person) -> list[Section]:
+    """The publications (main) and co-authors (aside) sections, from one load of the papers."""
+    papers = person_papers(person)
+    built = (publications_section(person, papers), coauthors_section(person, papers))
+    return [section for section in built if section is not None]
+
+
+person_sections.extend([person_publication_sections, service_section])
 institution_sections.append(institution_papers_section)

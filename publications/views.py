@@ -39,8 +39,8 @@ def _paper_list(request, *, filterset_class, base, title, lede, selected_view=Fa
         return filterset
 
     def build_filters():
-        context = {"filter": get_filterset()}
-        html = render_to_string("publications/_paper_filters.html", context, request)
+        context = {"filter": get_filterset(), "path": request.path}
+        html = render_to_string("publications/_paper_filters.html", context)
         return mark_safe(html.strip())  # noqa: S308 - rendered with auto-escaping
 
     def build_results():
@@ -57,8 +57,9 @@ def _paper_list(request, *, filterset_class, base, title, lede, selected_view=Fa
             "by_year": found.sort_key in YEAR_SORTS,
             "formats": DOWNLOAD_FORMATS,
             "download_query": download_query.urlencode(),
+            "query": request.GET,  # for {% querystring %}: the fragment never sees the request
         }
-        html = render_to_string("publications/_paper_results.html", context, request)
+        html = render_to_string("publications/_paper_results.html", context)
         return {"number": page.number, "html": mark_safe(html.strip())}  # noqa: S308 - escaped
 
     form_query = request.GET.copy()
@@ -120,7 +121,7 @@ def paper_list_download(request, fmt):
     return papers_response(filterset.papers, fmt, filename="publications", request=request)
 
 
-def _paper_page_parts(request, slug: str) -> dict[str, str]:
+def _paper_page_parts(slug: str) -> dict[str, str]:
     """What a paper's page shows, rendered: it is the same for every viewer."""
     paper = get_object_or_404(Paper.objects.for_detail(), slug=slug)
     context = {
@@ -128,7 +129,7 @@ def _paper_page_parts(request, slug: str) -> dict[str, str]:
         "when": format_partial_date(paper.year, paper.month),
         "bibtex": paper_to_bibtex(paper),
     }
-    article = render_to_string("publications/_paper_article.html", context, request)
+    article = render_to_string("publications/_paper_article.html", context)
     return {
         "title": paper.title,
         "description": _description(paper),
@@ -141,7 +142,7 @@ def _paper_page_parts(request, slug: str) -> dict[str, str]:
 def paper_detail(request, slug):
     """A paper's page, rendered once per generation of the records (lab.core.cache): a hit runs no
     query."""
-    parts = cached_fragment(("paper-page", slug), lambda: _paper_page_parts(request, slug))
+    parts = cached_fragment(("paper-page", slug), lambda: _paper_page_parts(slug))
     return render(
         request,
         "publications/paper_detail.html",
@@ -175,6 +176,7 @@ def venue_detail(request, slug):
         "services": Service.objects.filter(venue=venue).select_related("person"),
         "formats": DOWNLOAD_FORMATS,
         "section": "venues",
+        "query": request.GET,
     }
     return render(request, "publications/venue_detail.html", context)
 

@@ -1,6 +1,14 @@
 import pytest
+from django.contrib.auth.models import AnonymousUser
+from django.http import HttpResponse
 
-from lab.core.cache import cached_fragment, fragment_key, generation, invalidate_pages
+from lab.core.cache import (
+    cached_fragment,
+    fragment_key,
+    generation,
+    invalidate_pages,
+    public_page,
+)
 from publications.models import Paper
 from tests.factories import AuthorshipFactory, PaperFactory, PersonFactory
 
@@ -89,11 +97,32 @@ def test_page_cache_keys_on_the_query_string(client):
     assert "Alpha Systems" not in content
 
 
-def test_page_cache_does_not_store_errors(client):
-    assert client.get("/papers/missing/").status_code == 404
-    PaperFactory(slug="missing")
-    invalidate_pages()  # not needed for a 404, which was never stored; keeps the test honest
+@pytest.mark.parametrize("status", [404, 500, 302])
+def test_page_cache_does_not_store_errors(rf, status):
+    """Only complete 200 pages are kept: a view's error page is rendered again next time."""
+    rendered = []
 
+    @public_page
+    def view(request):
+        rendered.append(request.path)
+        return HttpResponse("not a page", status=status)
+
+    for _ in range(2):
+        request = rf.get("/papers/missing/")
+        request.user = AnonymousUser()
+        assert view(request).status_code == status
+
+    assert rendered == ["/papers/missing/", "/papers/missing/"]
+
+
+def test_page_cache_shows_a_page_that_was_missing_once_it_exists(client):
+    assert client.get("/papers/missing/").status_code == 404
+    generation_before = generation()
+    # bulk_create sends no signal: the generation stays, so only a 404 that was never stored
+    # lets the next request see the paper.
+    Paper.objects.bulk_create([PaperFactory.build(slug="missing", venue=None)])
+
+    assert generation() == generation_before
     assert client.get("/papers/missing/").status_code == 200
 
 

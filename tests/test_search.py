@@ -1,5 +1,6 @@
 import pytest
 
+from publications.models import Paper
 from tests.conftest import assert_no_private_data
 from tests.factories import (
     AuthorshipFactory,
@@ -91,3 +92,42 @@ def test_search_never_shows_private_fields(client, lab_admin_client, private_per
 
 def test_search_rejects_post(client):
     assert client.post("/search/", {"q": "x"}).status_code == 405
+
+
+def all_linked(client, group) -> int:
+    """The number of records the list behind a group's "All N" link shows."""
+    response = client.get(group["more_url"])
+    if group["key"] == "papers":
+        return response.context["page"].paginator.count
+    if group["key"] == "people":
+        return response.context["page"].paginator.count
+    if group["key"] == "venues":
+        return len(response.context["venues"])
+    return response.context["page"].paginator.count
+
+
+def test_search_counts_what_each_all_link_lists(client, monkeypatch):
+    """The count on /search/ and the list its link opens match the same records: one
+    definition of matching per kind (words in any order, the abstract, aliases...)."""
+    from lab import views
+
+    monkeypatch.setattr(views, "SEARCH_LIMIT", 1)
+    kai = PersonFactory(name="Kai Chen", aliases="Kai Fast Networks")
+    PersonFactory(name="Fast Networks Person")
+    by_words = PaperFactory(title="Networks for Fast Systems")  # both words, not the phrase
+    PaperFactory(title="Plain", abstract="Fast networks, explained.")  # only the abstract
+    AuthorshipFactory(paper=PaperFactory(title="Other"), person=kai, position=1)  # an alias
+    PaperFactory(title="Fast networks", system_name="Quick")
+    VenueFactory(name="Networks Conference", short_name="FAST")  # a word in each name
+    VenueFactory(name="Fast Networks Symposium", short_name="FNS")
+    InstitutionFactory(name="Fast Networks Institute", short_name="FNI")
+    InstitutionFactory(name="Fast Networks Lab", short_name="FNL")
+
+    response = client.get("/search/", {"q": "fast networks"})
+
+    groups = {group["key"]: group for group in response.context["results"]}
+    counts = {key: group["count"] for key, group in groups.items()}
+    assert counts == {"people": 2, "papers": 4, "venues": 2, "institutions": 2}
+    assert by_words in Paper.objects.matching("fast networks")
+    for group in groups.values():
+        assert all_linked(client, group) == group["count"], group["key"]

@@ -60,6 +60,22 @@ def test_check_deploy_is_clean_in_production_mode():
     assert "System check identified no issues" in result.stdout
 
 
+def test_upload_caps_come_from_the_environment_with_the_documented_defaults():
+    shown = "from django.conf import settings; print(settings.IMPORT_MAX_ROWS)"
+    shown += "; print(settings.IMPORT_MAX_UPLOAD_BYTES)"
+    shell = ("shell", "-v", "0", "-c", shown)
+
+    default = manage(*shell)
+    chosen = manage(*shell, IMPORT_MAX_ROWS="500", IMPORT_MAX_UPLOAD_BYTES="2048")
+    refused = manage("check", IMPORT_MAX_COLUMNS="-1")
+    garbled = manage("check", IMPORT_MAX_SHEETS="many")
+
+    assert default.stdout.split() == ["50000", str(10 * 1024 * 1024)]
+    assert chosen.stdout.split() == ["500", "2048"]
+    assert "IMPORT_MAX_COLUMNS must be a whole number above 0, not -1." in refused.stderr
+    assert "IMPORT_MAX_SHEETS must be a whole number, not 'many'." in garbled.stderr
+
+
 def test_local_defaults_need_no_configuration():
     result = manage("check")
 

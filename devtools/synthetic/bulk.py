@@ -9,27 +9,14 @@ from django.core.management.color import no_style
 from django.db import connection, transaction
 
 from lab.core.cache import invalidate_pages
-from people.models import Award, Institution, Person, Role
-from publications.models import Authorship, Paper, PaperAward, Service, Venue
+from lab.core.records import deletion_order
 
 # Rows per INSERT. SQLite's variable limit (999 by default) caps this further: Django lowers
 # the batch to fit (DatabaseOperations.bulk_batch_size), so one value serves both databases.
 BATCH_SIZE = 1000
 
-# The models generate_lab writes, children first: the order flush_lab deletes them in.
-LAB_MODELS = (
-    Authorship.affiliations.through,
-    Authorship,
-    PaperAward,
-    Service,
-    Paper,
-    Venue,
-    Role.advisors.through,
-    Role,
-    Award,
-    Person,
-    Institution,
-)
+# The tables generate_lab writes, children first (lab.core.records): flush_lab's order.
+LAB_MODELS = tuple(deletion_order())
 
 
 def lab_is_empty() -> bool:

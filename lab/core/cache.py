@@ -18,8 +18,9 @@ from django.core.cache import cache
 from django.db import transaction
 from django.utils.cache import patch_vary_headers
 
+from lab.core.records import LAB_APPS
+
 GENERATION_KEY = "lab:pages:generation"
-CACHED_APPS = ("people", "publications")
 
 
 def _generation() -> int:
@@ -76,7 +77,7 @@ def invalidate_pages() -> None:
 
 
 def on_record_change(sender, **kwargs) -> None:
-    if sender._meta.app_label in CACHED_APPS:
+    if sender._meta.app_label in LAB_APPS:
         invalidate_pages()
 
 

@@ -282,13 +282,13 @@ def extra_sections(settings):
     ]
     settings.TEMPLATES = templates
 
-    def main(obj, request):
+    def main(obj):
         return sections.Section("tests/section.html", {"text": f"Main about {obj.name}"})
 
-    def aside(obj, request):
+    def aside(obj):
         return sections.Section("tests/section.html", {"text": f"Aside {obj.slug}"}, "aside")
 
-    def nothing(obj, request):
+    def nothing(obj):
         return None
 
     added = [main, aside, nothing]

@@ -204,11 +204,17 @@ def test_profile_edit_rejects_other_methods(client, owner):
 
 
 def test_profile_edit_is_never_cached_for_anyone(client, owner):
+    """The owner's form is never handed to anyone else, and a save shows at once: the page is
+    rendered afresh for every request."""
     client.force_login(owner)
-    client.get(EDIT_URL)
-    client.logout()
+    assert client.get(EDIT_URL).status_code == 200
+    client.post(EDIT_URL, {**VALID_POST, "bio": "Freshly saved bio."})
 
-    assert client.get(EDIT_URL).status_code == 302
+    assert "Freshly saved bio." in client.get(EDIT_URL).content.decode()
+    client.logout()
+    assert client.get(EDIT_URL).status_code == 302  # a visitor: the log-in page, not the form
+    client.force_login(UserFactory(username="someone-else"))
+    assert client.get(EDIT_URL).status_code == 403  # another member: refused, not the form
 
 
 def test_member_cannot_edit_a_paper(client, owner, private_person):

@@ -371,13 +371,15 @@ def test_paper_list_page_past_the_end_shows_the_last_page(client, monkeypatch):
 
 
 def test_paper_list_is_served_from_the_cache_to_visitors(client, django_assert_num_queries):
-    PaperFactory()
-    client.get("/publications/")
+    PaperFactory(title="Cached Paper")
+    first = client.get("/publications/")
 
     with django_assert_num_queries(0):
         response = client.get("/publications/")
 
     assert response.status_code == 200
+    assert response.content == first.content
+    assert "Cached Paper" in response.content.decode()
 
 
 # The paper page --------------------------------------------------------------------------------

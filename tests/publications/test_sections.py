@@ -1,12 +1,12 @@
 """The publications sections of person and institution pages (publications/sections.py)."""
 
+import inspect
 import re
 
 import pytest
 from django.core.cache import cache
 from django.db import connection
 from django.template.loader import render_to_string
-from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
 
 from people.sections import build, institution_sections, person_sections
@@ -28,11 +28,6 @@ pytestmark = pytest.mark.django_db
 
 
 
-@pytest.fixture
-def rf_request(rf: RequestFactory):
-    return rf.get("/people/someone/")
-
-
 def paper_with(*people, year=2024, **kwargs):
     paper = PaperFactory(year=year, **kwargs)
     for position, person in enumerate(people, start=1):
@@ -42,9 +37,8 @@ def paper_with(*people, year=2024, **kwargs):
 
 def test_sections_are_registered_once():
     assert [b.__name__ for b in person_sections if b.__module__ == sections.__name__] == [
-        "publications_section",
+        "person_publication_sections",
         "service_section",
-        "coauthors_section",
     ]
     assert [b.__name__ for b in institution_sections if b.__module__ == sections.__name__] == [
         "institution_papers_section"
@@ -54,13 +48,13 @@ def test_sections_are_registered_once():
 # Publications ----------------------------------------------------------------------------------
 
 
-def test_publications_section_lists_the_persons_papers_newest_first(rf_request):
+def test_publications_section_lists_the_persons_papers_newest_first():
     alice = PersonFactory()
     old = paper_with(alice, year=2019)
     new = paper_with(PersonFactory(), alice, year=2024)
     paper_with(PersonFactory(), year=2025)
 
-    section = sections.publications_section(alice, rf_request)
+    section = sections.publications_section(alice)
 
     assert section.template == "publications/section_person_papers.html"
     assert section.slot == "main"
@@ -68,32 +62,32 @@ def test_publications_section_lists_the_persons_papers_newest_first(rf_request):
     assert section.context["person"] == alice
 
 
-def test_publications_section_is_left_out_for_someone_without_papers(rf_request):
-    assert sections.publications_section(PersonFactory(), rf_request) is None
+def test_publications_section_is_left_out_for_someone_without_papers():
+    assert sections.publications_section(PersonFactory()) is None
 
 
 @pytest.mark.parametrize("item_count", [1, 5])
 def test_publications_section_query_count_is_constant(
-    rf_request, django_assert_num_queries, item_count
+    django_assert_num_queries, item_count
 ):
     alice = PersonFactory()
     for _ in range(item_count):
         PaperAwardFactory(paper=paper_with(alice, PersonFactory(), PersonFactory()))
 
     with django_assert_num_queries(3):  # papers and venues; bylines; awards
-        section = sections.publications_section(alice, rf_request)
+        section = sections.publications_section(alice)
         html = render_to_string(section.template, {"section": section})
 
     assert html.count('<li class="paper">') == item_count
 
 
-def test_publications_section_renders_bylines_with_the_person_highlighted(rf_request):
+def test_publications_section_renders_bylines_with_the_person_highlighted():
     alice = PersonFactory(name="Alice Chen", slug="alice-chen")
     bob = PersonFactory(name="Bob Li", slug="bob-li")
     paper = paper_with(bob, alice, year=2023)
     PaperAwardFactory(paper=paper, title="Best Paper Award")
 
-    section = sections.publications_section(alice, rf_request)
+    section = sections.publications_section(alice)
     html = render_to_string(section.template, {"section": section})
 
     assert (
@@ -117,7 +111,7 @@ def test_publications_section_renders_bylines_with_the_person_highlighted(rf_req
 # Service ---------------------------------------------------------------------------------------
 
 
-def test_service_section_lists_service_with_venues(rf_request):
+def test_service_section_lists_service_with_venues():
     alice = PersonFactory()
     nsdi = VenueFactory(slug="nsdi", short_name="NSDI")
     cvpr = VenueFactory(slug="cvpr", short_name="CVPR")
@@ -134,7 +128,7 @@ def test_service_section_lists_service_with_venues(rf_request):
     )
     ServiceFactory(venue=nsdi)
 
-    section = sections.service_section(alice, rf_request)
+    section = sections.service_section(alice)
     html = render_to_string(section.template, {"section": section})
 
     assert section.slot == "main"
@@ -146,25 +140,25 @@ def test_service_section_lists_service_with_venues(rf_request):
     assert '<a href="/venues/nsdi/">NSDI</a>' in html
 
 
-def test_service_section_is_left_out_without_service(rf_request):
-    assert sections.service_section(PersonFactory(), rf_request) is None
+def test_service_section_is_left_out_without_service():
+    assert sections.service_section(PersonFactory()) is None
 
 
 @pytest.mark.parametrize("item_count", [1, 5])
-def test_service_section_query_count_is_constant(rf_request, django_assert_num_queries, item_count):
+def test_service_section_query_count_is_constant(django_assert_num_queries, item_count):
     alice = PersonFactory()
     for _ in range(item_count):
         ServiceFactory(person=alice)
 
     with django_assert_num_queries(1):
-        section = sections.service_section(alice, rf_request)
+        section = sections.service_section(alice)
         render_to_string(section.template, {"section": section})
 
 
 # Co-authors ------------------------------------------------------------------------------------
 
 
-def test_coauthors_section_ranks_by_shared_papers_then_name(rf_request):
+def test_coauthors_section_ranks_by_shared_papers_then_name():
     alice = PersonFactory(name="Alice")
     bob = PersonFactory(name="Bob")
     carol = PersonFactory(name="Carol")
@@ -174,21 +168,21 @@ def test_coauthors_section_ranks_by_shared_papers_then_name(rf_request):
     paper_with(alice, bob)
     paper_with(dan)
 
-    section = sections.coauthors_section(alice, rf_request)
+    section = sections.coauthors_section(alice)
 
     assert section.slot == "aside"
     assert section.context["coauthors"] == [(bob, 2), (carol, 2), (dan, 1)]
     assert section.context["total"] == 3
 
 
-def test_coauthors_section_shows_the_top_twenty(rf_request):
+def test_coauthors_section_shows_the_top_twenty():
     alice = PersonFactory(name="Alice")
     frequent = PersonFactory(name="Zed Frequent")
     people = [PersonFactory(name=f"Co-author {n:02}") for n in range(25)]
     paper_with(alice, frequent, *people)
     paper_with(alice, frequent)
 
-    section = sections.coauthors_section(alice, rf_request)
+    section = sections.coauthors_section(alice)
     html = render_to_string(section.template, {"section": section})
 
     assert section.context["coauthors"] == [(frequent, 2)] + [(p, 1) for p in people[:19]]
@@ -197,12 +191,12 @@ def test_coauthors_section_shows_the_top_twenty(rf_request):
     assert '<p class="muted">Top 20 of 26 co-authors.</p>' in html
 
 
-def test_coauthors_section_links_each_coauthor_with_the_count(rf_request):
+def test_coauthors_section_links_each_coauthor_with_the_count():
     alice = PersonFactory(name="Alice")
     bob = PersonFactory(name="Bob Li", slug="bob-li")
     paper_with(alice, bob)
 
-    section = sections.coauthors_section(alice, rf_request)
+    section = sections.coauthors_section(alice)
     html = render_to_string(section.template, {"section": section})
 
     assert (
@@ -210,29 +204,37 @@ def test_coauthors_section_links_each_coauthor_with_the_count(rf_request):
     ) in html
 
 
-def test_coauthors_section_is_left_out_for_a_solo_author(rf_request):
+def test_coauthors_section_is_left_out_for_a_solo_author():
     alice = PersonFactory()
     paper_with(alice)
 
-    assert sections.coauthors_section(alice, rf_request) is None
+    assert sections.coauthors_section(alice) is None
 
 
 def test_coauthors_section_reuses_the_papers_loaded_for_publications(
-    rf_request, django_assert_num_queries
+    django_assert_num_queries,
 ):
     alice = PersonFactory()
     paper_with(alice, PersonFactory())
-    sections.publications_section(alice, rf_request)
+    papers = sections.person_papers(alice)
+    sections.publications_section(alice, papers)
 
     with django_assert_num_queries(0):
-        section = sections.coauthors_section(alice, rf_request)
+        section = sections.coauthors_section(alice, papers)
 
     assert len(section.context["coauthors"]) == 1
 
 
+def test_section_builders_are_given_the_record_only_never_the_request():
+    """Sections go into a fragment cached for every viewer: a builder that could read the
+    request could put one viewer's page in front of another."""
+    for builder in [*person_sections, *institution_sections]:
+        assert list(inspect.signature(builder).parameters) in (["person"], ["institution"])
+
+
 @pytest.mark.parametrize("item_count", [1, 5])
 def test_person_sections_together_query_count_is_constant(
-    rf_request, django_assert_num_queries, item_count
+    django_assert_num_queries, item_count
 ):
     alice = PersonFactory()
     for _ in range(item_count):
@@ -241,7 +243,7 @@ def test_person_sections_together_query_count_is_constant(
 
     # papers, bylines, awards (shared by publications and co-authors); service
     with django_assert_num_queries(4):
-        slots = build(person_sections, alice, rf_request)
+        slots = build(person_sections, alice)
         for section in slots["main"] + slots["aside"]:
             if section.template.startswith("publications/"):
                 render_to_string(section.template, {"section": section})
@@ -310,7 +312,7 @@ def test_private_persons_own_page_sections_leak_nothing(client, private_person):
 # Institutions ----------------------------------------------------------------------------------
 
 
-def test_institution_section_lists_papers_by_its_peoples_roles_and_affiliations(rf_request):
+def test_institution_section_lists_papers_by_its_peoples_roles_and_affiliations():
     hkust = InstitutionFactory(slug="hkust", short_name="HKUST")
     lab = InstitutionFactory(parent=hkust)
     member = PersonFactory()
@@ -321,7 +323,7 @@ def test_institution_section_lists_papers_by_its_peoples_roles_and_affiliations(
     by_visitor.authorships.get().affiliations.add(hkust)
     paper_with(PersonFactory(), year=2024)
 
-    section = sections.institution_papers_section(hkust, rf_request)
+    section = sections.institution_papers_section(hkust)
     html = render_to_string(section.template, {"section": section})
 
     assert section.slot == "main"
@@ -332,13 +334,13 @@ def test_institution_section_lists_papers_by_its_peoples_roles_and_affiliations(
     assert html.count('<li class="paper">') == 2
 
 
-def test_institution_section_shows_the_latest_twenty(rf_request):
+def test_institution_section_shows_the_latest_twenty():
     hkust = InstitutionFactory(slug="hkust")
     member = PersonFactory()
     RoleFactory(person=member, institution=hkust)
     papers = [paper_with(member, year=2000 + n) for n in range(22)]
 
-    section = sections.institution_papers_section(hkust, rf_request)
+    section = sections.institution_papers_section(hkust)
     html = render_to_string(section.template, {"section": section})
 
     assert section.context["papers"] == papers[::-1][:20]
@@ -346,13 +348,13 @@ def test_institution_section_shows_the_latest_twenty(rf_request):
     assert "The latest 20 of <strong>22</strong> papers." in html
 
 
-def test_institution_section_is_left_out_without_papers(rf_request):
-    assert sections.institution_papers_section(InstitutionFactory(), rf_request) is None
+def test_institution_section_is_left_out_without_papers():
+    assert sections.institution_papers_section(InstitutionFactory()) is None
 
 
 @pytest.mark.parametrize("item_count", [1, 5])
 def test_institution_section_query_count_is_constant(
-    rf_request, django_assert_num_queries, item_count
+    django_assert_num_queries, item_count
 ):
     hkust = InstitutionFactory()
     for _ in range(item_count):
@@ -361,7 +363,7 @@ def test_institution_section_query_count_is_constant(
         PaperAwardFactory(paper=paper_with(author, PersonFactory()))
 
     with django_assert_num_queries(4):  # papers; bylines; awards; the count
-        section = sections.institution_papers_section(hkust, rf_request)
+        section = sections.institution_papers_section(hkust)
         render_to_string(section.template, {"section": section})
 
     assert len(section.context["papers"]) == item_count

@@ -9,15 +9,8 @@ from collections.abc import Sequence
 
 from django.conf import settings
 
-DEFAULT_LIMITS = {
-    "IMPORT_MAX_UPLOAD_BYTES": 10 * 1024 * 1024,
-    "IMPORT_MAX_ROWS": 50_000,
-    "IMPORT_MAX_COLUMNS": 100,
-    "IMPORT_MAX_SHEETS": 50,
-    "IMPORT_MAX_ZIP_ENTRIES": 1000,
-    "IMPORT_MAX_UNCOMPRESSED_BYTES": 200 * 1024 * 1024,
-    "IMPORT_MAX_COMPRESSION_RATIO": 100,
-}
+from lab.core.limits import DEFAULT_LIMITS
+
 #: Entries smaller than this unpack to little whatever their ratio; the ratio cap skips them.
 RATIO_CHECK_MIN_BYTES = 1024 * 1024
 #: Excel's own limits: characters in a cell, columns in a row.
