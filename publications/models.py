@@ -127,14 +127,6 @@ class PaperQuerySet(SlugQuerySet):
         """A paper's page: what a list shows, plus the venue's publisher."""
         return self.for_list().select_related("venue__publisher")
 
-    def in_years(self, first: int | None = None, last: int | None = None):
-        queryset = self
-        if first is not None:
-            queryset = queryset.filter(year__gte=first)
-        if last is not None:
-            queryset = queryset.filter(year__lte=last)
-        return queryset
-
     def matching(self, text: str):
         """Papers where every word of ``text`` is in the title, the system name, the abstract,
         or an author's name, alias or printed name: the one definition of a paper matching a

@@ -217,27 +217,54 @@ def paper_rows(
     people, papers, authorships, awards = paper_queries(
         resource, papers, selected_fields=selected_fields
     )
-    people = list(people)
-    by_pk = {person.pk: person for person in people}
-    matcher = PersonMatcher(people)
-    # (person, printed name) -> (the name written, " <slug>" for a namesake or ""): names
-    # repeat from paper to paper, so each is matched once.
-    authors: dict[tuple[int, str], tuple[str, str]] = {}
-
-    def author(person_id: int, printed_name: str) -> tuple[str, str]:
-        person = by_pk[person_id]
-        name = printed_name or person.name
-        return name, "" if matcher.is_unambiguous(name, person) else f" <{person.slug}>"
-
-    bylines = _grouped(authorships.iterator(chunk_size=chunk_size))
-    prizes = _grouped(awards.iterator(chunk_size=chunk_size))
-    next_byline, next_prizes = next(bylines, (None, [])), next(prizes, (None, []))
+    byline_cell = _BylineCells(list(people))
     # Each cell's place in the tuple (pk, *values read, byline, awards): one C-level
     # itemgetter call picks a row's cells, then only the columns with a render are converted.
     places = ["pk", *paths, *_STREAMED_CELLS]
     pick = itemgetter(*(places.index(path or name) for name, path, _ in columns))
     renders = [(n, render) for n, (_, _, render) in enumerate(columns) if render is not None]
-    for values in papers.iterator(chunk_size=chunk_size):
+    merged = _merged(
+        papers.iterator(chunk_size=chunk_size),
+        authorships.iterator(chunk_size=chunk_size),
+        awards.iterator(chunk_size=chunk_size),
+    )
+    for values, byline, titles in merged:
+        row = list(pick((*values, byline_cell(byline), AWARD_SEPARATOR.join(titles))))
+        for n, render in renders:
+            row[n] = render(row[n])
+        yield row
+
+
+class _BylineCells:
+    """A paper's byline cell from its byline rows (paper id, person id, printed name, marks):
+    "Qinghao Hu*; Hao Wang <hao-wang-2>", a namesake with their slug. Names repeat from paper
+    to paper, so each (person, printed name) is matched once."""
+
+    def __init__(self, people: list[Person]):
+        self.by_pk = {person.pk: person for person in people}
+        self.matcher = PersonMatcher(people)
+        self.authors: dict[tuple[int, str], tuple[str, str]] = {}
+
+    def _author(self, person_id: int, printed_name: str) -> tuple[str, str]:
+        person = self.by_pk[person_id]
+        name = printed_name or person.name
+        return name, "" if self.matcher.is_unambiguous(name, person) else f" <{person.slug}>"
+
+    def __call__(self, rows: list[tuple]) -> str:
+        authors, parts = self.authors, []
+        for authorship in rows:
+            key = authorship[1:3]
+            name, slug = authors.get(key) or authors.setdefault(key, self._author(*key))
+            parts.append(name + _MARK_SIGNS[authorship[3:]] + slug)
+        return "; ".join(parts)
+
+
+def _merged(papers, authorships, awards) -> Iterator[tuple[tuple, list, list[str]]]:
+    """(paper values, its byline rows, its award titles) per paper, from three streams that
+    follow the same paper order (paper_queries)."""
+    bylines, prizes = _grouped(authorships), _grouped(awards)
+    next_byline, next_prizes = next(bylines, (None, [])), next(prizes, (None, []))
+    for values in papers:
         pk = values[0]
         byline, titles = [], []
         if next_byline[0] == pk:
@@ -246,13 +273,4 @@ def paper_rows(
         if next_prizes[0] == pk:
             titles = [title for _, title in next_prizes[1]]
             next_prizes = next(prizes, (None, []))
-        parts = []
-        for authorship in byline:
-            key = authorship[1:3]
-            name, slug = authors.get(key) or authors.setdefault(key, author(*key))
-            parts.append(name + _MARK_SIGNS[authorship[3:]] + slug)
-        row = list(pick((*values, "; ".join(parts), AWARD_SEPARATOR.join(titles))))
-        for n, render in renders:
-            row[n] = render(row[n])
-        yield row
-
+        yield values, byline, titles

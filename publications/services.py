@@ -339,12 +339,6 @@ def _spec(row: Authorship, **changes) -> AuthorSpec:
     return AuthorSpec(**{**values, **changes})
 
 
-def paper_authors(paper: Paper) -> list[AuthorSpec]:
-    """The paper's author list as it is (affiliations kept as they are), to edit and write back
-    through ``paper_set_authorships``."""
-    return [_spec(row) for row in paper.authorships.select_related("person").order_by("position")]
-
-
 @transaction.atomic
 def authorship_put(
     *, authorship: Authorship, affiliations: Sequence[Institution] | None = None
