@@ -26,7 +26,10 @@ def sync_groups(apps, schema_editor=None) -> None:
     permission_model = apps.get_model("auth", "Permission")
     lab_admins, _ = group_model.objects.get_or_create(name=LAB_ADMINS)
     group_model.objects.get_or_create(name=MEMBERS)
-    lab_permissions = permission_model.objects.filter(content_type__app_label__in=LAB_APPS)
+    # History tables need none: their pages go by the permissions of the records themselves.
+    lab_permissions = permission_model.objects.filter(
+        content_type__app_label__in=LAB_APPS
+    ).exclude(content_type__model__startswith="historical")
     lab_admins.permissions.add(
         *(p for p in lab_permissions if p.codename.split("_", 1)[0] in LAB_ADMIN_ACTIONS)
     )

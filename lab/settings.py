@@ -84,6 +84,7 @@ INSTALLED_APPS = [
     "django_countries",
     "django_filters",
     "import_export",
+    "simple_history",
     "lab",
     "people",
     "publications",
@@ -98,6 +99,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # The request's user goes into every version it writes (lab.core.history).
+    "simple_history.middleware.HistoryRequestMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]

@@ -6,7 +6,9 @@ from django.db.models.functions import Coalesce, Lower
 from django.urls import reverse
 from django_countries.fields import CountryField
 
+from lab.core.history import LabHistory
 from lab.core.models import (
+    MergeableModel,
     TimeStampedModel,
     format_span,
     month_field,
@@ -80,7 +82,7 @@ class InstitutionQuerySet(SlugQuerySet):
         )
 
 
-class Institution(TimeStampedModel):
+class Institution(MergeableModel, TimeStampedModel):
     name = models.CharField(
         max_length=200, help_text="e.g. The Hong Kong University of Science and Technology"
     )
@@ -100,9 +102,12 @@ class Institution(TimeStampedModel):
     country = CountryField(blank=True)
     city = models.CharField(max_length=100, blank=True)
     url = models.URLField("website", blank=True)
-    note = models.TextField(blank=True)
+    note = models.TextField(
+        "curators' note", blank=True, help_text="For lab admins only; never shown on pages."
+    )
 
     objects = InstitutionQuerySet.as_manager()
+    history = LabHistory(m2m_fields=["kept_apart"])
 
     class Meta:
         ordering = ["name"]
@@ -193,7 +198,7 @@ class PersonQuerySet(SlugQuerySet):
         )
 
 
-class Person(TimeStampedModel):
+class Person(MergeableModel, TimeStampedModel):
     name = models.CharField(
         max_length=200, help_text="As displayed, Unicode kept, e.g. Ixeia Sánchez Pérez."
     )
@@ -242,9 +247,14 @@ class Person(TimeStampedModel):
     phone = models.CharField(max_length=50, blank=True, help_text="Private: lab admins only.")
     birth_date = models.DateField(null=True, blank=True, help_text="Private: lab admins only.")
     address = models.TextField(blank=True, help_text="Private postal address: lab admins only.")
-    note = models.TextField(blank=True, help_text="Curators' note, e.g. where sources disagree.")
+    note = models.TextField(
+        "curators' note",
+        blank=True,
+        help_text="For lab admins only, never shown on pages: e.g. where sources disagree.",
+    )
 
     objects = PersonQuerySet.as_manager()
+    history = LabHistory(m2m_fields=["kept_apart"])
 
     PRIVATE_FIELDS = ("phone", "birth_date", "address")
 
@@ -348,9 +358,14 @@ class Role(TimeStampedModel):
     thesis_title = models.CharField(max_length=300, blank=True)
     location = models.CharField(max_length=200, blank=True, help_text="e.g. Beijing, China")
     description = models.TextField(blank=True, help_text="Markdown bullets.")
-    note = models.TextField(blank=True, help_text="Curators' note, e.g. where sources disagree.")
+    note = models.TextField(
+        "curators' note",
+        blank=True,
+        help_text="For lab admins only, never shown on pages: e.g. where sources disagree.",
+    )
 
     objects = RoleQuerySet.as_manager()
+    history = LabHistory(m2m_fields=["advisors"])
 
     class Meta:
         ordering = [
@@ -428,6 +443,7 @@ class Award(TimeStampedModel):
     )
 
     objects = AwardQuerySet.as_manager()
+    history = LabHistory()
 
     class Meta:
         ordering = ["-year", "title"]

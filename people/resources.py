@@ -64,6 +64,7 @@ ADMIN_FIELDS = (
     "research_interests",
     "bio",
     "note",
+    "former_slugs",
     *Person.PRIVATE_FIELDS,
     "current_roles",
 )
@@ -89,7 +90,18 @@ class InstitutionResource(LabResource):
     class Meta(LabResource.Meta):
         model = Institution
         import_id_fields = ("slug",)
-        fields = ("slug", "name", "short_name", "kind", "parent", "country", "city", "url", "note")
+        fields = (
+            "slug",
+            "name",
+            "short_name",
+            "kind",
+            "parent",
+            "country",
+            "city",
+            "url",
+            "note",
+            "former_slugs",
+        )
         export_order = fields
 
     def get_queryset(self):
@@ -195,6 +207,7 @@ class RoleResource(LabResource):
     advisors = fields.Field(column_name="advisors")
 
     relation_columns = ("advisors",)
+    links_written = ("advisors",)
 
     class Meta(LabResource.Meta):
         model = Role

@@ -16,6 +16,8 @@ def person_create(*, name: str, **fields) -> Person:
     if "slug" not in fields:
         fields["slug"] = unique_slug(Person.objects.all(), name)
     person = Person(name=name, **fields)
-    person.full_clean()
+    # Field checks here; uniqueness and the check constraints are the database's to enforce
+    # (the slug was just found free): four queries less for every person a byline brings.
+    person.full_clean(validate_unique=False, validate_constraints=False)
     person.save()
     return person

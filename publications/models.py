@@ -3,7 +3,9 @@ from django.db.models import Count, F, Prefetch, Q, Value
 from django.db.models.functions import Coalesce, Lower, NullIf
 from django.urls import reverse
 
+from lab.core.history import LabHistory
 from lab.core.models import (
+    MergeableModel,
     TimeStampedModel,
     month_field,
     month_in_range,
@@ -34,7 +36,7 @@ class VenueQuerySet(SlugQuerySet):
         return queryset
 
 
-class Venue(TimeStampedModel):
+class Venue(MergeableModel, TimeStampedModel):
     """A conference, journal, workshop or preprint server: the series, not one year."""
 
     name = models.CharField(
@@ -54,9 +56,12 @@ class Venue(TimeStampedModel):
     )
     url = models.URLField("website", blank=True)
     dblp = models.URLField("DBLP page", blank=True)
-    note = models.TextField(blank=True)
+    note = models.TextField(
+        "curators' note", blank=True, help_text="For lab admins only; never shown on pages."
+    )
 
     objects = VenueQuerySet.as_manager()
+    history = LabHistory(m2m_fields=["kept_apart"])
 
     class Meta:
         ordering = ["short_name", "name"]
@@ -180,7 +185,7 @@ PAPER_SORTS = {
 }
 
 
-class Paper(TimeStampedModel):
+class Paper(MergeableModel, TimeStampedModel):
     """One work, however many people list it."""
 
     title = models.CharField(max_length=500)
@@ -211,13 +216,33 @@ class Paper(TimeStampedModel):
         default=True,
         help_text="Untick when the sources list only some of the authors.",
     )
-    note = models.TextField(blank=True, help_text="e.g. Invited Submission to USENIX ;login:")
+    note = models.TextField(
+        "public note",
+        blank=True,
+        help_text="Shown on the paper's page, e.g. Invited Submission to USENIX ;login:",
+    )
+    curator_note = models.TextField(
+        "curators' note",
+        blank=True,
+        help_text="For lab admins only, never shown on pages or in downloads: where the record "
+        "comes from, what the sources leave open.",
+    )
+    published_version = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="earlier_versions",
+        help_text="For a preprint (or another earlier version of a work): the paper it was "
+        "published as. Lists show the work once, as the published paper.",
+    )
     selected = models.BooleanField(default=False, help_text="Featured on pages.")
     authors = models.ManyToManyField(
         Person, through="Authorship", related_name="papers", blank=True
     )
 
     objects = PaperQuerySet.as_manager()
+    history = LabHistory(m2m_fields=["kept_apart"])
 
     class Meta:
         # Undated work (preprints "in submission") first, as on a CV.
@@ -240,6 +265,9 @@ class Paper(TimeStampedModel):
                 fields=["arxiv_id"], condition=~Q(arxiv_id=""), name="unique_paper_arxiv_id"
             ),
             models.CheckConstraint(condition=~Q(title=""), name="paper_title_not_empty"),
+            models.CheckConstraint(
+                condition=~Q(published_version=F("pk")), name="paper_not_its_own_version"
+            ),
         ]
 
     def __str__(self):
@@ -282,6 +310,7 @@ class Authorship(TimeStampedModel):
     )
 
     objects = AuthorshipQuerySet.as_manager()
+    history = LabHistory(m2m_fields=["affiliations"])
 
     class Meta:
         ordering = ["paper", "position"]
@@ -323,6 +352,7 @@ class PaperAward(TimeStampedModel):
     )
 
     objects = PaperAwardQuerySet.as_manager()
+    history = LabHistory()
 
     class Meta:
         ordering = ["paper", "title"]
@@ -361,6 +391,7 @@ class Service(TimeStampedModel):
     )
 
     objects = ServiceQuerySet.as_manager()
+    history = LabHistory()
 
     class Meta:
         verbose_name_plural = "service"

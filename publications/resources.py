@@ -20,7 +20,14 @@ are written 1/0, as django-import-export reads them back.
 from django.core.exceptions import ValidationError
 from import_export import fields
 
-from lab.core.importing import LIST_SEPARATOR, LabResource, SlugWidget, cell_text, split_list
+from lab.core.importing import (
+    LIST_SEPARATOR,
+    FileProblem,
+    LabResource,
+    SlugWidget,
+    cell_text,
+    split_list,
+)
 from lab.core.records import in_model_order
 from people.matching import PersonMatcher
 from people.models import Institution, Person
@@ -66,7 +73,17 @@ class VenueResource(LabResource):
     class Meta(LabResource.Meta):
         model = Venue
         import_id_fields = ("slug",)
-        fields = ("slug", "name", "short_name", "kind", "publisher", "url", "dblp", "note")
+        fields = (
+            "slug",
+            "name",
+            "short_name",
+            "kind",
+            "publisher",
+            "url",
+            "dblp",
+            "note",
+            "former_slugs",
+        )
         export_order = fields
 
     def get_queryset(self):
@@ -205,11 +222,76 @@ class PaperResource(LabResource):
 
 
 class PaperAdminResource(PaperResource):
-    """Every curated field of a paper: the download's columns plus the system name."""
+    """Every curated field of a paper: the download's columns plus the system name, the
+    published version (of a preprint, by slug), the curators' note and the former slugs.
+
+    The published version may be a paper further down the file (the list puts undated
+    preprints first), so it is linked at the end of the import, when every row is in."""
+
+    published_version = fields.Field(
+        attribute="published_version", column_name="published_version", widget=SlugWidget(Paper)
+    )
+
+    relation_columns = (*PaperResource.relation_columns, "published_version")
 
     class Meta(PaperResource.Meta):
-        fields = (*PAPER_FIELDS[:2], "system_name", *PAPER_FIELDS[2:])
+        fields = (
+            *PAPER_FIELDS[:2],
+            "system_name",
+            *PAPER_FIELDS[2:],
+            "published_version",
+            "curator_note",
+            "former_slugs",
+        )
         export_order = fields
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self._links: dict[Paper, tuple[str, int]] = {}
+
+    def get_queryset(self):
+        return super().get_queryset().select_related("published_version")
+
+    def import_field(self, field, instance, row, is_m2m=False, **kwargs):
+        if field.column_name != "published_version":  # linked in finish_import
+            super().import_field(field, instance, row, is_m2m=is_m2m, **kwargs)
+
+    def resolve_relations(self, row, columns):
+        resolved = super().resolve_relations(row, [c for c in columns if c != "published_version"])
+        if "published_version" in columns:
+            resolved["published_version"] = cell_text(row["published_version"])
+        return resolved
+
+    def relation_state(self, paper, column):
+        if column == "published_version":
+            slug = paper.published_version.slug if paper.published_version_id else ""
+            return slug, slug
+        return super().relation_state(paper, column)
+
+    def resolved_state(self, column, resolved):
+        if column == "published_version":
+            return resolved, resolved
+        return super().resolved_state(column, resolved)
+
+    def save_relations(self, paper, resolved, *, new):
+        super().save_relations(paper, resolved, new=new)
+        if "published_version" in resolved:
+            self._links[paper] = (resolved["published_version"], len(self._links))
+
+    def finish_import(self):
+        super().finish_import()
+        links, self._links = self._links, {}
+        wanted = {slug for slug, _ in links.values() if slug}
+        found = Paper.objects.in_bulk(wanted, field_name="slug") if wanted else {}
+        missing = sorted(wanted - found.keys())
+        if missing:
+            names = ", ".join(f"“{slug}”" for slug in missing)
+            raise FileProblem(f"Column published_version: no paper {names}.")
+        for paper, (slug, _) in links.items():
+            target = found.get(slug)
+            if (target.pk if target else None) != paper.published_version_id:
+                paper.published_version = target
+                paper.save(update_fields=["published_version", "modified"])
 
 
 class AuthorshipResource(LabResource):
@@ -220,6 +302,7 @@ class AuthorshipResource(LabResource):
     affiliations = fields.Field(column_name="affiliations")
 
     relation_columns = ("affiliations",)
+    links_written = ("affiliations",)
 
     class Meta(LabResource.Meta):
         model = Authorship

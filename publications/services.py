@@ -10,6 +10,8 @@ from django.db.models import F, Prefetch
 from django.utils import timezone
 
 from lab.core.bulk import adapt_datetime, insert_rows
+from lab.core.cache import invalidate_pages
+from lab.core.history import record_versions, recorded_write, versions_in_context
 from people.matching import NameMatchError, PersonMatcher
 from people.models import Institution, Person
 from people.names import normalize_name
@@ -155,7 +157,7 @@ READ_CHUNK = 10_000
 class _RowChanges:
     """What one call of papers_set_authorships writes, gathered over every paper."""
 
-    delete: list[int] = field(default_factory=list)
+    delete: list[Authorship] = field(default_factory=list)
     park: list[int] = field(default_factory=list)  # rows whose position changes
     update: list[Authorship] = field(default_factory=list)
     create: list[tuple[Authorship, set[int]]] = field(default_factory=list)
@@ -178,9 +180,8 @@ def _existing_rows(paper_ids: list[int]) -> tuple[dict, dict]:
     through = Authorship.affiliations.through
     for start in range(0, len(paper_ids), READ_CHUNK):
         chunk = paper_ids[start : start + READ_CHUNK]
-        for row in Authorship.objects.filter(paper_id__in=chunk).only(
-            "id", "paper_id", "person_id", "position", "printed_name", *MARK_FIELDS, "created"
-        ):
+        # Whole rows: a version of a row records every field.
+        for row in Authorship.objects.filter(paper_id__in=chunk):
             rows[row.paper_id][row.person_id] = row
         for authorship_id, institution_id in through.objects.filter(
             authorship__paper_id__in=chunk
@@ -202,7 +203,7 @@ def _plan_paper(paper, authors, existing: dict, affiliations: dict, changes: _Ro
     wanted = {author.person.pk for author in authors}
     for person_id, row in existing.items():
         if person_id not in wanted:
-            changes.delete.append(row.pk)
+            changes.delete.append(row)
             changes.papers.add(paper.pk)
     for position, author in enumerate(authors, start=1):
         values = _row_values(author, position)
@@ -235,35 +236,39 @@ def _plan_paper(paper, authors, existing: dict, affiliations: dict, changes: _Ro
 INSERT_FIELDS = ("created", "modified", "paper", "person", "position", "printed_name", *MARK_FIELDS)
 
 
-def _insert(created: list[tuple[Authorship, set[int]]]) -> None:
+def _insert(created: list[tuple[Authorship, set[int]]], now) -> None:
     """Insert the new rows as plain values (``insert_rows``: bulk_create's per-value work was
-    most of a big import's time), then read back the ids of those that need them (rows with
-    affiliations to link)."""
-    now = adapt_datetime(timezone.now())
+    most of a big import's time), then read back their ids (for their affiliations and their
+    first version), by paper in chunks."""
+    stamp = adapt_datetime(now)
     marks = attrgetter(*MARK_FIELDS)
     insert_rows(
         Authorship,
         INSERT_FIELDS,
         (
-            (now, now, row.paper_id, row.person_id, row.position, row.printed_name, *marks(row))
+            (stamp, stamp, row.paper_id, row.person_id, row.position, row.printed_name, *marks(row))
             for row, _ in created
         ),
     )
-    linked = {(row.paper_id, row.person_id): row for row, links in created if links}
-    if linked:
-        ids = Authorship.objects.filter(paper_id__in={paper for paper, _ in linked})
+    by_key = {(row.paper_id, row.person_id): row for row, _ in created}
+    papers = sorted({paper_id for paper_id, _ in by_key})
+    for start in range(0, len(papers), READ_CHUNK):
+        ids = Authorship.objects.filter(paper_id__in=papers[start : start + READ_CHUNK])
         for pk, paper_id, person_id in ids.values_list("pk", "paper_id", "person_id"):
-            if (paper_id, person_id) in linked:
-                linked[paper_id, person_id].pk = pk
+            row = by_key.get((paper_id, person_id))
+            if row is not None:
+                row.pk, row.created, row.modified = pk, now, now
 
 
-def _write(changes: _RowChanges, offset: int) -> None:
+def _write(changes: _RowChanges, offset: int, now) -> None:
     """Apply ``changes`` in an order no unique constraint can trip over: delete the rows that
     go, park the rows that move past every position in use (one UPDATE), give them and the
-    changed rows their final values, then insert the new rows and their affiliations."""
+    changed rows their final values, then insert the new rows and their affiliations. Each
+    row written gets a version (lab.core.history), recorded in bulk."""
     through = Authorship.affiliations.through
     if changes.delete:
-        Authorship.objects.filter(pk__in=changes.delete).delete()
+        record_versions(Authorship, changes.delete, "-")
+        Authorship.objects.filter(pk__in=[row.pk for row in changes.delete]).delete()
     if changes.park:
         Authorship.objects.filter(pk__in=changes.park).update(position=F("position") + offset)
     if changes.update:
@@ -273,7 +278,7 @@ def _write(changes: _RowChanges, offset: int) -> None:
             batch_size=BATCH_SIZE,
         )
     if changes.create:
-        _insert(changes.create)
+        _insert(changes.create, now)
     if changes.unlink:
         through.objects.filter(authorship_id__in=changes.unlink).delete()
     links = [*changes.link, *((row, links) for row, links in changes.create if links)]
@@ -285,9 +290,18 @@ def _write(changes: _RowChanges, offset: int) -> None:
         ),
         batch_size=BATCH_SIZE,
     )
+    changed = {row.pk: row for row in changes.update}
+    changed.update((row.pk, row) for row, _ in changes.link)
+    record_versions(Authorship, changed.values(), "~")
+    created = [row for row, _ in changes.create]
+    linked = any(institutions for _, institutions in changes.create)
+    record_versions(Authorship, created, "+", links=linked)
+    # Bulk writes send no signals: forget the cached pages here.
+    invalidate_pages()
 
 
 @transaction.atomic
+@recorded_write
 def papers_set_authorships(
     *, authors: Mapping[Paper, Sequence[AuthorSpec]], new: Collection[int] = ()
 ) -> set[int]:
@@ -320,7 +334,18 @@ def papers_set_authorships(
     for paper in papers:
         _plan_paper(paper, authors[paper], rows[paper.pk], affiliations, changes, now)
     if changes.papers:
-        _write(changes, offset=offset)
+        # A paper's byline is part of the paper: an edit of it is a version of the paper,
+        # unless the paper already has one in this edit (saved with its byline, or created).
+        versioned = versions_in_context()
+        edited = [
+            paper
+            for paper in papers
+            if paper.pk in changes.papers
+            and paper.pk not in new
+            and (Paper._meta.label, paper.pk) not in versioned
+        ]
+        record_versions(Paper, edited, "~")
+        _write(changes, offset=offset, now=now)
     return changes.papers
 
 

@@ -7,7 +7,6 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from django.apps import apps
 from django.contrib import admin
 from django.contrib.admin.models import ADDITION, LogEntry
 from django.contrib.auth.models import Permission
@@ -16,6 +15,7 @@ from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
 
 from lab.core.admin import SafeImportExportMixin
+from lab.core.records import lab_models
 from lab.core.uploads import SafeCSV
 from people.models import Institution, Person
 from publications.models import Authorship, Paper, PaperAward
@@ -453,11 +453,8 @@ def test_lab_admin_sees_import_and_export(lab_admin_client):
     )
 
 
-LAB_MODELS = [
-    model
-    for label in ("people", "publications")
-    for model in apps.get_app_config(label).get_models()
-]
+# Every model of the lab's apps (the history tables of django-simple-history are not records).
+LAB_MODELS = lab_models()
 
 
 @pytest.mark.parametrize("model", LAB_MODELS, ids=lambda model: model.__name__)

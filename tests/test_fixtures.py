@@ -190,7 +190,8 @@ def test_incomplete_bylines_and_printed_names(seeded):
         "accepted",
         False,
     )
-    assert "NSDI 2025" in mfs.note
+    assert "NSDI 2025" in mfs.curator_note
+    assert mfs.note == ""  # a provenance remark, not a public note
     gnn = Paper.objects.get(slug="full-graph-gnn-2023")
     assert (gnn.authors_complete, byline("full-graph-gnn-2023")) == (False, "Kaiqiang Xu*")
 

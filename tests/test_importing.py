@@ -2,13 +2,13 @@
 
 import pytest
 import tablib
-from django.apps import apps
 from django.contrib.admin.models import ADDITION, CHANGE, LogEntry
 from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from lab.core.importing import ImportProblem, database_message, import_dataset
+from lab.core.records import lab_models
 from lab.core.spreadsheets import csv_bytes
 from lab.core.uploads import read_dataset
 from people.models import Award, Institution, Person, Role
@@ -23,11 +23,7 @@ pytestmark = pytest.mark.django_db
 
 ALL_RESOURCES = (*PEOPLE_RESOURCES, *PUBLICATION_RESOURCES)
 # Every model of the lab's apps, so a model added later without a resource fails the test below.
-ALL_MODELS = tuple(
-    model
-    for label in ("people", "publications")
-    for model in apps.get_app_config(label).get_models()
-)
+ALL_MODELS = tuple(lab_models())
 
 
 def make(resource_class):

@@ -21,6 +21,32 @@ class TimeStampedModel(models.Model):
         abstract = True
 
 
+class MergeableModel(models.Model):
+    """A record with a page that duplicates of it can be merged into: the slugs of the records
+    merged away are kept (their URLs answer 301 here), and the records a lab admin marked as
+    not the same are kept apart (never suggested as duplicates, never merged)."""
+
+    former_slugs = models.TextField(
+        blank=True,
+        help_text="Slugs of records merged into this one, one per line: their pages redirect "
+        "here.",
+    )
+    kept_apart = models.ManyToManyField(
+        "self",
+        blank=True,
+        symmetrical=True,
+        help_text="Records a lab admin marked as not the same as this one: never suggested as "
+        "duplicates, never merged.",
+    )
+
+    class Meta:
+        abstract = True
+
+    @property
+    def former_slug_list(self) -> list[str]:
+        return [line.strip() for line in self.former_slugs.splitlines() if line.strip()]
+
+
 def year_field(verbose_name: str, *, required: bool = False, **kwargs) -> models.Field:
     return models.PositiveSmallIntegerField(
         verbose_name,

@@ -26,6 +26,22 @@ MODEL_ORDER = (
 )
 
 
+def is_history(model) -> bool:
+    """A version table of django-simple-history (HistoricalPaper, HistoricalRole_advisors):
+    not a record of the lab itself."""
+    return hasattr(model, "instance_type") or model.__name__.startswith("Historical")
+
+
+def lab_models() -> list:
+    """Every model of the lab's apps but the history tables, in the app registry's order."""
+    return [
+        model
+        for app in LAB_APPS
+        for model in apps.get_app_config(app).get_models()
+        if not is_history(model)
+    ]
+
+
 def ordered_models() -> list:
     """The models of MODEL_ORDER, in that order."""
     return [apps.get_model(label) for label in MODEL_ORDER]

@@ -16,6 +16,7 @@ from django.db import transaction
 from django.utils.text import slugify
 
 from lab.core.cache import invalidate_pages
+from lab.core.history import record_versions, recorded
 from lab.core.slugs import unique_slugs
 from people.models import Person
 from people.names import normalize_name
@@ -34,6 +35,8 @@ IMPORT_PERMISSIONS = (
     "publications.add_authorship",
 )
 LOG_MESSAGE = "Imported from BibTeX"
+#: The change reason of every version a BibTeX import writes.
+LOG_MESSAGE_REASON = "BibTeX import"
 
 
 def may_import_bibtex(user) -> bool:
@@ -65,14 +68,19 @@ def _paper_slug_text(title: str, year: int | None) -> str:
     return f"{base} {year}" if year else base
 
 
-@transaction.atomic
 def bibtex_import(*, text: str, user, fingerprint: str = "") -> BibtexResult:
     """Create the papers of ``text`` (see the module docstring), all or nothing, recorded in the
     admin log as added by ``user``.
 
     Raises BibtexPlanError, having written nothing, when any entry has an error, or when
     ``fingerprint`` (of the previewed plan) is given and the plan is no longer that one.
+    Every record gets a first version, "BibTeX import", in ``user``'s name.
     """
+    with transaction.atomic(), recorded(LOG_MESSAGE_REASON, user=user):
+        return _import(text=text, user=user, fingerprint=fingerprint)
+
+
+def _import(*, text: str, user, fingerprint: str) -> BibtexResult:
     plan = bibtex_plan(text)
     if not plan.ok:
         raise BibtexPlanError(plan)
@@ -85,6 +93,9 @@ def bibtex_import(*, text: str, user, fingerprint: str = "") -> BibtexResult:
     result.people, people = _create_people(list(plan.new_people.items()))
     entries = plan.new_papers
     result.papers = _create_papers(entries, venues)
+    # Bulk inserts send no signals: the first versions are recorded in bulk too.
+    for model, created in ((Venue, result.venues), (Person, result.people), (Paper, result.papers)):
+        record_versions(model, created, "+", links=False)
     _create_authorships(entries, result.papers, people)
     # bulk_create sends no post_save signal: forget the cached pages here.
     invalidate_pages()

@@ -458,8 +458,9 @@ def test_import_runs_the_same_queries_for_ten_or_fifty_entries(lab, lab_admin, i
     statements = [re.sub(r"^\d+ times: ", "", q["sql"]) for q in queries.captured_queries]
     selects = [sql for sql in statements if sql.startswith("SELECT")]
     # The plan: people, venues, candidate duplicates. The apply: the slugs of people and of
-    # papers (no new venue here); the content types of paper and person for the admin log.
-    assert len(selects) == 3 + 2 + 2
+    # papers (no new venue here); the ids of the new byline rows (for their first versions);
+    # the content types of paper and person for the admin log.
+    assert len(selects) == 3 + 2 + 1 + 2
     # One bulk insert per kind of record, in the batches bulk_create makes (none on PostgreSQL;
     # SQLite's limit of parameters per statement splits a big one).
     rows = {Person: 2 * item_count, Paper: item_count}
@@ -467,6 +468,12 @@ def test_import_runs_the_same_queries_for_ten_or_fifty_entries(lab, lab_admin, i
     expected = {model._meta.db_table: batches(model, count) for model, count in rows.items()}
     # The byline rows go in as plain values in one statement (lab.core.bulk.insert_rows).
     expected[Authorship._meta.db_table] = 1
+    # And every new record's first version, in bulk too (lab.core.history.record_versions).
+    history = {Person: 2 * item_count, Paper: item_count, Authorship: 3 * item_count}
+    expected.update(
+        (model.history.model._meta.db_table, batches(model.history.model, count))
+        for model, count in history.items()
+    )
     inserts = Counter(
         table
         for sql in statements

@@ -54,7 +54,19 @@ def test_one_mark_fix_updates_only_that_row(paper):
     assert after[1][:4] == before[1][:4]  # same position, person, id and created
     assert after[1][4] > before[1][4]
     assert Authorship.objects.get(pk=before[1][2]).equal_contribution is True
-    assert [s for s in statements(queries) if s in ("INSERT", "UPDATE", "DELETE")] == ["UPDATE"]
+    writes = [
+        (query["sql"].split()[0].upper(), query["sql"].split('"')[1])
+        for query in queries.captured_queries
+        if query["sql"].split()[0].upper() in ("INSERT", "UPDATE", "DELETE")
+    ]
+    # One row updated; one version of it, and one of the paper whose byline it is.
+    assert writes == [
+        ("INSERT", "publications_historicalpaper"),
+        ("UPDATE", "publications_authorship"),
+        ("INSERT", "publications_historicalauthorship"),
+    ]
+    versions = Authorship.history.filter(history_type="~")
+    assert list(versions.values_list("id", "equal_contribution")) == [(before[1][2], True)]
 
 
 def test_printed_name_fix_updates_only_that_row(paper):
@@ -167,9 +179,11 @@ def test_bulk_form_runs_the_same_queries_for_one_or_many_papers(
     papers = [PaperFactory() for _ in range(item_count)]
     papers_set_authorships(authors={p: [AuthorSpec(alice), AuthorSpec(bob)] for p in papers})
 
-    # A savepoint and its release; the rows and their affiliations read; Alice's rows read with
-    # their links and deleted; Bob's rows updated; Carol's inserted.
-    with django_assert_num_queries(9):
+    # A savepoint and its release; the rows and their affiliations read; a version of each
+    # paper (and its links); Alice's rows' last versions (and links), then her rows read with
+    # their links and deleted; Bob's rows updated; Carol's inserted and their ids read; the
+    # versions of Bob's rows (and their links) and of Carol's (new: no links to read).
+    with django_assert_num_queries(17):
         changed = papers_set_authorships(
             authors={p: [AuthorSpec(carol), AuthorSpec(bob, lead=True)] for p in papers}
         )

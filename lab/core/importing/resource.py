@@ -15,6 +15,7 @@ from django.db.models import ForeignKey
 from import_export import resources, widgets
 from import_export.resources import Diff
 
+from lab.core.history import record_versions
 from lab.core.importing.errors import _error_text, _row_error, database_message
 from lab.core.importing.service import FileProblem, ImportProblem
 from lab.core.importing.widgets import NaturalKeyInstanceLoader, SlugWidget, cell_text
@@ -62,6 +63,9 @@ class LabResource(EscapedExportMixin, resources.ModelResource):
     #: awards, the people a byline creates). Importing needs add and change on each of them as
     #: on the resource's own model (``import_permissions``), in the admin as in the workbook.
     also_writes: tuple = ()
+    #: Many-to-many fields of the model the rows write (a role's advisors): a new record's
+    #: first version reads its links only then.
+    links_written: tuple[str, ...] = ()
 
     class Meta:
         skip_unchanged = True
@@ -79,6 +83,9 @@ class LabResource(EscapedExportMixin, resources.ModelResource):
         self._before: dict = {}
         self._changed_columns: list[str] = []
         self.created: list = []
+        # Records saved by the rows, by history type: their versions are written in bulk at
+        # the end of the import (lab.core.history.record_versions), not one INSERT per row.
+        self._saved: dict[str, list] = {"+": [], "~": []}
 
     @classmethod
     def writes(cls) -> tuple:
@@ -245,7 +252,13 @@ class LabResource(EscapedExportMixin, resources.ModelResource):
         if errors:
             raise ValidationError(errors)
 
+    def before_save_instance(self, instance, row, **kwargs):
+        # simple-history's own version per save (and per many-to-many change of the record)
+        # is skipped: the import records them in bulk (record_history).
+        instance.skip_history_when_saving = True
+
     def after_save_instance(self, instance, row, **kwargs):
+        self._saved["+" if self._new else "~"].append(instance)
         for f in self.fields.values():
             if isinstance(f.widget, SlugWidget) and f.widget.model is type(instance):
                 f.widget.remember(instance)
@@ -258,9 +271,21 @@ class LabResource(EscapedExportMixin, resources.ModelResource):
     def finish_import(self) -> None:
         """Write what rows deferred (bulk inserts), once, before the import ends."""
 
+    def record_history(self) -> None:
+        """A version of each record the rows added or changed, as saved, with its links: one
+        bulk write per kind instead of a write per row."""
+        model = self._meta.model
+        for history_type, instances in self._saved.items():
+            for instance in instances:
+                del instance.skip_history_when_saving
+            links = history_type == "~" or bool(self.links_written)
+            record_versions(model, instances, history_type, links=links)
+        self._saved = {"+": [], "~": []}
+
     def after_import(self, dataset, result, **kwargs):
         try:
             if not result.has_errors() and not result.has_validation_errors():
+                self.record_history()
                 self.finish_import()
         except DatabaseError as error:
             result.append_base_error(
@@ -268,6 +293,8 @@ class LabResource(EscapedExportMixin, resources.ModelResource):
                     FileProblem(database_message(self._meta.model, error))
                 )
             )
+        except FileProblem as problem:
+            result.append_base_error(self.get_error_result_class()(problem))
         super().after_import(dataset, result, **kwargs)
         result.lab_problems = self.problems(dataset, result)
         result.lab_created = list(self.created)

@@ -13,6 +13,8 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import router, transaction
 from import_export.results import Result, RowResult
 
+from lab.core.history import current_reason, recorded
+
 if TYPE_CHECKING:
     from lab.core.importing.resource import LabResource
 
@@ -92,7 +94,9 @@ def import_dataset(
     name, in the same transaction. ``outcome.problems`` lists everything wrong, in file order.
     """
     using = router.db_for_write(resource._meta.model)
-    with transaction.atomic(using=using):
+    # Versions say where they come from; an enclosing block (a workbook import) says it better.
+    reason = current_reason() or " ".join(filter(None, ("spreadsheet import", file_name)))
+    with transaction.atomic(using=using), recorded(reason, user=user):
         result = resource.import_data(
             dataset,
             dry_run=dry_run,
