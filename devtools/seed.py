@@ -15,6 +15,7 @@ from django.core import serializers
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from lab.core.history import recorded
 from lab.core.records import ordered_models
 from people.matching import PersonMatcher
 from people.models import Award, Institution, Person, Role
@@ -28,6 +29,9 @@ FIXTURE = Path(__file__).resolve().parent.parent / "fixtures" / "lab.json"
 # Models in load order (lab.core.records.MODEL_ORDER); a model without a natural key is
 # written without a pk, so loading into an empty database creates its rows.
 FIXTURE_MODELS = ordered_models()
+
+#: The change reason of the versions the seed builder writes.
+SEED_REASON = "seed builder"
 
 # When the seed documents were curated: the timestamp every seed row carries.
 CURATED_AT = "2026-11-21T00:00:00Z"
@@ -70,10 +74,16 @@ def _take(record: dict, allowed: set[str], where: str) -> dict:
 
 
 def build(source: dict) -> None:
-    """Create every record of ``source`` in the database (inside the caller's transaction)."""
+    """Create every record of ``source`` in the database (inside the caller's transaction),
+    each with its first version, "seed builder"."""
     unknown = set(source) - set(SECTIONS)
     if unknown:
         raise SeedError(f"Unknown sections {sorted(unknown)}.")
+    with recorded(SEED_REASON):
+        _build_all(source)
+
+
+def _build_all(source: dict) -> None:
     institutions = _build_institutions(source.get("institutions", []))
     venues = _build_venues(source.get("venues", []), institutions)
     people = _build_people(source.get("people", []))

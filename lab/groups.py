@@ -1,10 +1,8 @@
 """The lab's two groups and what they may do. Used by data migrations, so it takes the
 migration's historical ``apps``."""
 
+from lab.core.groups import LAB_ADMINS, MEMBERS
 from lab.core.records import LAB_APPS
-
-LAB_ADMINS = "Lab admins"
-MEMBERS = "Members"
 
 # Lab admins curate every record of the lab's apps (lab.core.records.LAB_APPS); user and group
 # management stays with superusers.

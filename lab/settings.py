@@ -155,6 +155,27 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
 
+# E-mail (the set-password links of new member logins, people.admin_accounts): SMTP in
+# production when EMAIL_HOST is set; otherwise every message is written to the console (the
+# server's log), and the lab admin still sees the link on screen.
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "")
+if DEBUG or not EMAIL_HOST:
+    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_PORT = env_positive_int("EMAIL_PORT", 587)
+    EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+    EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+    EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
+    if not DEFAULT_FROM_EMAIL:
+        # Django's fallback, webmaster@localhost, is refused by most mail servers.
+        raise ImproperlyConfigured(
+            "DEFAULT_FROM_EMAIL is not set. With EMAIL_HOST set, production mode needs the "
+            "address mail is sent from, e.g. lab-records@lab.example.org."
+        )
+DEFAULT_FROM_EMAIL = DEFAULT_FROM_EMAIL or "webmaster@localhost"  # Django's own default
+
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = os.environ.get("TIME_ZONE", "UTC")
 USE_I18N = True

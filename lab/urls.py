@@ -17,9 +17,27 @@ urlpatterns = [
     path("search/", views.search, name="search"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    # The one-time set-password link of a new member login (people.admin_accounts). The
+    # templates have their own names: the admin ships registration/password_reset_*.html, and
+    # it comes first among the apps.
+    path(
+        "accounts/reset/<uidb64>/<token>/",
+        auth_views.PasswordResetConfirmView.as_view(
+            template_name="registration/password_set_confirm.html"
+        ),
+        name="password_reset_confirm",
+    ),
+    path(
+        "accounts/reset/done/",
+        auth_views.PasswordResetCompleteView.as_view(
+            template_name="registration/password_set_complete.html"
+        ),
+        name="password_reset_complete",
+    ),
     path("", include("people.urls")),
     path("", include("publications.urls")),
     path("admin/workbook/", include("lab.admin_workbook")),
+    path("admin/recent-changes/", include("lab.admin_history")),
     path("admin/", admin.site.urls),
 ]
 

@@ -26,6 +26,7 @@ from functools import partial
 import tablib
 from django.db import router, transaction
 
+from lab.core.history import recorded
 from lab.core.importing import ImportOutcome, ImportProblem, import_dataset, permission
 from lab.core.records import in_model_order
 from lab.core.spreadsheets import ods_bytes, write_xlsx_sheets
@@ -254,8 +255,9 @@ def import_workbook(
     check_sheet_names(sheets)
     outcome = WorkbookOutcome(dry_run=dry_run)
     using = router.db_for_write(Paper)
+    reason = " ".join(filter(None, ("workbook import", file_name)))
     try:
-        with transaction.atomic(using=using):
+        with transaction.atomic(using=using), recorded(reason, user=user):
             failed = False
             for sheet in SHEETS:
                 if sheet.name not in sheets:

@@ -2,6 +2,8 @@ from django.contrib import admin
 from django.db.models import Count
 
 from lab.core.admin import PrefetchedAutocompleteInlineMixin, SafeImportExportMixin
+from lab.core.curation_admin import CurationAdmin
+from people.admin_accounts import PersonLoginAdminMixin
 from people.models import Award, Institution, Person, Role
 from people.resources import (
     AwardResource,
@@ -9,22 +11,31 @@ from people.resources import (
     PersonAdminResource,
     RoleResource,
 )
+from people.services import (
+    institution_merge,
+    institution_merge_plan,
+    person_merge,
+    person_merge_plan,
+    person_restore,
+)
 
 
 @admin.register(Institution)
-class InstitutionAdmin(SafeImportExportMixin, admin.ModelAdmin):
+class InstitutionAdmin(SafeImportExportMixin, CurationAdmin):
+    merge_service = staticmethod(institution_merge)
+    merge_plan = staticmethod(institution_merge_plan)
     resource_classes = [InstitutionResource]
     list_display = ["name", "short_name", "kind", "parent", "country", "city", "people_count"]
     list_filter = ["kind", "country"]
     list_select_related = ["parent"]
     search_fields = ["name", "short_name", "slug", "city"]
-    autocomplete_fields = ["parent"]
+    autocomplete_fields = ["parent", "kept_apart"]
     prepopulated_fields = {"slug": ["name"]}
     readonly_fields = ["created", "modified"]
     fieldsets = [
         (None, {"fields": ["name", "short_name", "slug", "kind", "parent"]}),
         ("Where", {"fields": ["country", "city", "url"]}),
-        ("Curation", {"fields": ["note", "created", "modified"]}),
+        ("Curation", {"fields": ["note", "former_slugs", "kept_apart", "created", "modified"]}),
     ]
 
     def get_queryset(self, request):
@@ -66,13 +77,16 @@ class AwardInline(PrefetchedAutocompleteInlineMixin, admin.TabularInline):
 
 
 @admin.register(Person)
-class PersonAdmin(SafeImportExportMixin, admin.ModelAdmin):
+class PersonAdmin(PersonLoginAdminMixin, SafeImportExportMixin, CurationAdmin):
+    merge_service = staticmethod(person_merge)
+    merge_plan = staticmethod(person_merge_plan)
     resource_classes = [PersonAdminResource]
     list_display = ["name", "slug", "email", "orcid", "paper_count", "match_by_name", "user"]
     list_filter = ["match_by_name", "roles__kind", "roles__institution"]
     list_select_related = ["user"]
     search_fields = ["name", "aliases", "slug", "email", "orcid"]
     raw_id_fields = ["user"]
+    autocomplete_fields = ["kept_apart"]
     prepopulated_fields = {"slug": ["name"]}
     readonly_fields = ["created", "modified"]
     date_hierarchy = "modified"
@@ -101,7 +115,7 @@ class PersonAdmin(SafeImportExportMixin, admin.ModelAdmin):
             "Private (lab admins only)",
             {"fields": ["phone", "birth_date", "address"], "classes": ["collapse"]},
         ),
-        ("Curation", {"fields": ["note", "created", "modified"]}),
+        ("Curation", {"fields": ["note", "former_slugs", "kept_apart", "created", "modified"]}),
     ]
 
     def get_queryset(self, request):
@@ -116,6 +130,9 @@ class PersonAdmin(SafeImportExportMixin, admin.ModelAdmin):
     def paper_count(self, obj):
         return obj.paper_count
 
+    def restore(self, request, version):
+        return person_restore(version=version, user=request.user)
+
     def get_resource_kwargs(self, request, *args, **kwargs):
         # Private fields (phone, birth date, address) are exported only to users who may
         # change people, i.e. lab admins; a view-only user's export has none of them.
@@ -123,7 +140,7 @@ class PersonAdmin(SafeImportExportMixin, admin.ModelAdmin):
 
 
 @admin.register(Role)
-class RoleAdmin(SafeImportExportMixin, admin.ModelAdmin):
+class RoleAdmin(SafeImportExportMixin, CurationAdmin):
     resource_classes = [RoleResource]
     list_display = ["person", "kind", "title", "institution", "unit", "dates"]
     list_filter = ["kind", "institution"]
@@ -140,7 +157,7 @@ class RoleAdmin(SafeImportExportMixin, admin.ModelAdmin):
 
 
 @admin.register(Award)
-class AwardAdmin(SafeImportExportMixin, admin.ModelAdmin):
+class AwardAdmin(SafeImportExportMixin, CurationAdmin):
     resource_classes = [AwardResource]
     list_display = ["title", "person", "years", "issuer"]
     list_filter = ["year", "issuer"]

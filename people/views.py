@@ -10,6 +10,7 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_http_methods, require_safe
 
 from lab.core.cache import cached_fragment, public_page
+from lab.core.history import recorded
 from people import exports, sections
 from people.enums import RoleKind, Term
 from people.filters import InstitutionFilter, PersonFilter
@@ -203,7 +204,9 @@ def person_edit(request, slug):
     if request.method == "POST":
         form = ProfileForm(request.POST, request.FILES, instance=person)
         if form.is_valid():
-            form.save()
+            own = person.user_id == request.user.pk
+            with recorded("own profile edit" if own else "profile edit", user=request.user):
+                form.save()
             if person.user_id == request.user.pk:
                 messages.success(request, "Your profile was saved.")
             else:

@@ -5,6 +5,7 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
 from lab.core.admin import PrefetchedAutocompleteInlineMixin, SafeImportExportMixin
+from lab.core.curation_admin import CurationAdmin
 from people.admin import PersonAdmin
 from people.matching import PersonMatcher
 from people.models import Person
@@ -25,19 +26,29 @@ from publications.services import (
     authorships_delete,
     byline_resolve,
     paper_byline,
+    paper_byline_at,
+    paper_bylines_at,
+    paper_merge,
+    paper_merge_plan,
+    paper_restore,
+    paper_revert,
     paper_set_authorships,
     paper_set_byline,
+    venue_merge,
+    venue_merge_plan,
 )
 
 
 @admin.register(Venue)
-class VenueAdmin(SafeImportExportMixin, admin.ModelAdmin):
+class VenueAdmin(SafeImportExportMixin, CurationAdmin):
+    merge_service = staticmethod(venue_merge)
+    merge_plan = staticmethod(venue_merge_plan)
     resource_classes = [VenueResource]
     list_display = ["__str__", "name", "kind", "publisher", "paper_count"]
     list_filter = ["kind", "publisher"]
     list_select_related = ["publisher"]
     search_fields = ["name", "short_name", "slug"]
-    autocomplete_fields = ["publisher"]
+    autocomplete_fields = ["publisher", "kept_apart"]
     prepopulated_fields = {"slug": ["short_name"]}
     readonly_fields = ["created", "modified"]
 
@@ -178,7 +189,9 @@ class PaperAdminForm(forms.ModelForm):
 
 
 @admin.register(Paper)
-class PaperAdmin(BibtexImportAdminMixin, SafeImportExportMixin, admin.ModelAdmin):
+class PaperAdmin(BibtexImportAdminMixin, SafeImportExportMixin, CurationAdmin):
+    merge_service = staticmethod(paper_merge)
+    merge_plan = staticmethod(paper_merge_plan)
     resource_classes = [PaperAdminResource]
     form = PaperAdminForm
     list_display = ["title", "byline", "venue", "year", "status", "selected", "authors_complete"]
@@ -192,7 +205,7 @@ class PaperAdmin(BibtexImportAdminMixin, SafeImportExportMixin, admin.ModelAdmin
         "authorships__person__name",
         "authorships__printed_name",
     ]
-    autocomplete_fields = ["venue"]
+    autocomplete_fields = ["venue", "published_version", "kept_apart"]
     prepopulated_fields = {"slug": ["title"]}
     readonly_fields = ["created", "modified"]
     date_hierarchy = "modified"
@@ -204,11 +217,45 @@ class PaperAdmin(BibtexImportAdminMixin, SafeImportExportMixin, admin.ModelAdmin
             "Content and links",
             {"fields": ["abstract", "doi", "arxiv_id", "url", "pdf_url", "code_url"]},
         ),
-        ("Curation", {"fields": ["note", "created", "modified"]}),
+        (
+            "Versions and curation",
+            {
+                "fields": [
+                    "published_version",
+                    "note",
+                    "curator_note",
+                    "former_slugs",
+                    "kept_apart",
+                    "created",
+                    "modified",
+                ]
+            },
+        ),
     ]
 
     def get_queryset(self, request):
         return super().get_queryset(request).for_list()
+
+    # -- history: a paper's byline is part of each of its versions -----------------------------
+
+    def revert(self, request, obj, version):
+        return paper_revert(paper=obj, version=version, user=request.user)
+
+    def restore(self, request, version):
+        return paper_restore(version=version, user=request.user)
+
+    def revert_preview(self, obj, version):
+        then = paper_byline_at(version)
+        return [("byline", paper_byline(obj), then)]
+
+    def set_history_delta_changes(self, request, historical_records, foreign_keys_are_objs=True):
+        """The history page shows, beside each version's changes, its byline as it was."""
+        super().set_history_delta_changes(request, historical_records, foreign_keys_are_objs)
+        records = list(historical_records)
+        for record, byline in zip(records, paper_bylines_at(records), strict=True):
+            record.byline_at_version = byline
+
+    history_list_display = ["byline_at_version"]
 
     def export_resource_rows(self, resource, queryset, *, fields, **kwargs):
         """Papers are exported from plain tuples in four streamed queries (``paper_rows``: the
@@ -261,7 +308,7 @@ class AuthorshipAdminForm(forms.ModelForm):
 
 
 @admin.register(Authorship)
-class AuthorshipAdmin(SafeImportExportMixin, admin.ModelAdmin):
+class AuthorshipAdmin(SafeImportExportMixin, CurationAdmin):
     """One byline place at a time. Saves and deletes go through the paper's author list
     (``authorship_put``, ``authorships_delete``), as every write of byline rows does."""
 
@@ -288,7 +335,7 @@ class AuthorshipAdmin(SafeImportExportMixin, admin.ModelAdmin):
 
 
 @admin.register(PaperAward)
-class PaperAwardAdmin(SafeImportExportMixin, admin.ModelAdmin):
+class PaperAwardAdmin(SafeImportExportMixin, CurationAdmin):
     resource_classes = [PaperAwardResource]
     list_display = ["title", "paper"]
     list_select_related = ["paper"]
@@ -298,7 +345,7 @@ class PaperAwardAdmin(SafeImportExportMixin, admin.ModelAdmin):
 
 
 @admin.register(Service)
-class ServiceAdmin(SafeImportExportMixin, admin.ModelAdmin):
+class ServiceAdmin(SafeImportExportMixin, CurationAdmin):
     resource_classes = [ServiceResource]
     list_display = ["person", "kind", "venue", "years", "note"]
     list_filter = ["kind", "venue"]

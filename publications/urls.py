@@ -1,25 +1,35 @@
 from django.urls import path
 
+from lab.core.redirects import redirect_former_slugs
+from people.models import Person
 from publications import feeds, views
+from publications.models import Paper, Venue
 
 app_name = "publications"
+
+# The address of a record merged into another answers 301 there.
+paper = redirect_former_slugs(Paper)
+venue = redirect_former_slugs(Venue)
+person = redirect_former_slugs(Person)
 
 urlpatterns = [
     path("publications/", views.paper_list, name="list"),
     path("publications/download.<str:fmt>", views.paper_list_download, name="download"),
     path("publications/selected/", views.selected_papers, name="selected"),
     path("publications/feed/", feeds.LatestPapersFeed(), name="feed"),
-    path("papers/<slug:slug>/", views.paper_detail, name="paper"),
-    path("papers/<slug:slug>.bib", views.paper_bibtex, name="paper-bibtex"),
+    path("papers/<slug:slug>/", paper(views.paper_detail), name="paper"),
+    path("papers/<slug:slug>.bib", paper(views.paper_bibtex), name="paper-bibtex"),
     path("venues/", views.venue_list, name="venues"),
-    path("venues/<slug:slug>/", views.venue_detail, name="venue"),
+    path("venues/<slug:slug>/", venue(views.venue_detail), name="venue"),
     path(
-        "venues/<slug:slug>/papers.<str:fmt>", views.venue_papers_download, name="venue-download"
+        "venues/<slug:slug>/papers.<str:fmt>",
+        venue(views.venue_papers_download),
+        name="venue-download",
     ),
     path(
         "people/<slug:slug>/papers.<str:fmt>",
-        views.person_papers_download,
+        person(views.person_papers_download),
         name="person-download",
     ),
-    path("people/<slug:slug>/feed/", feeds.PersonPapersFeed(), name="person-feed"),
+    path("people/<slug:slug>/feed/", person(feeds.PersonPapersFeed()), name="person-feed"),
 ]

@@ -74,8 +74,22 @@ def test_benchmark_import_prints_rows_per_second_and_queries_per_row():
     result = run("--no-export", "--import", "--import-papers", "12", "--authors", "3")
 
     new, unchanged = result["import new"][0], result["import unchanged"][0]
-    assert list(result) == ["setup", "import read xlsx", "import new", "import unchanged"]
-    assert (new["papers"], unchanged["papers"]) == ("12", "12")
+    bare = result["import new, no history"][0]
+    assert list(result) == [
+        "setup",
+        "import read xlsx",
+        "import new, no history",
+        "import new",
+        "import unchanged",
+        "import history cost",
+    ]
+    assert (bare["papers"], new["papers"], unchanged["papers"]) == ("12", "12", "12")
+    assert bare["summary"] == new["summary"]  # the same import, rolled back
+    cost = result["import history cost"][0]
+    verdict = "PASS" if float(cost["ratio"]) <= 1.5 else "FAIL"
+    assert (cost["target"], cost["result"]) == ("1.5", verdict)
+    # History is written in bulk: a fixed number of queries more, not one per row.
+    assert int(new["queries"]) - int(bare["queries"]) <= 20
     assert new["summary"].split("|")[3] == "papers:_12_new,_0_changed,_0_unchanged"
     assert unchanged["summary"].split("|")[3] == "papers:_0_new,_0_changed,_12_unchanged"
     assert float(new["queries_per_row"]) > 0 and float(new["rows_per_second"]) > 0

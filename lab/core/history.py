@@ -18,21 +18,27 @@ are kept in it, like in the admin, and never reach a page, feed or export.
 
 import contextlib
 import contextvars
+import datetime
 import functools
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db import models
+from django.db import connections, models, router
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 from simple_history.signals import post_create_historical_record
+
+from lab.core.bulk import insert_rows
 
 
 @dataclass
 class _Context:
     reason: str
     user: object = None
+    #: One time for every version the operation writes: they read as one change set, and
+    #: the records deleted with a record are the ones deleted at its time.
+    date: datetime.datetime = field(default_factory=timezone.now)
     versioned: set[tuple[str, object]] = field(default_factory=set)
     #: Deletions already recorded in bulk (record_versions "-"): post_delete skips them.
     deleted: set[tuple[str, object]] = field(default_factory=set)
@@ -51,9 +57,16 @@ def recorded(reason: str, *, user=None) -> Iterator[None]:
     outer = _current.get()
     if user is None and outer is not None:
         user = outer.user
-    versioned = outer.versioned if outer is not None else set()
-    deleted = outer.deleted if outer is not None else set()
-    context = _Context(reason=reason, user=user, versioned=versioned, deleted=deleted)
+    if outer is None:
+        context = _Context(reason=reason, user=user)
+    else:
+        context = _Context(
+            reason=reason,
+            user=user,
+            date=outer.date,
+            versioned=outer.versioned,
+            deleted=outer.deleted,
+        )
     token = _current.set(context)
     try:
         yield
@@ -107,6 +120,16 @@ class LabHistory(HistoricalRecords):
             return explicit
         return current_user() or super().get_history_user(instance)
 
+    def create_historical_record(self, instance, history_type, using=None):
+        context = _current.get()
+        if context is not None and not hasattr(instance, "_history_date"):
+            instance._history_date = context.date
+            try:
+                return super().create_historical_record(instance, history_type, using=using)
+            finally:
+                del instance._history_date
+        return super().create_historical_record(instance, history_type, using=using)
+
     def create_historical_record_m2ms(self, history_instance, instance):
         # A record's many-to-many links are added after it is created (each addition then
         # records a version with them): the first version has none to read.
@@ -149,25 +172,30 @@ def record_versions(
     if not instances or not history_enabled():
         return []
     history = model.history.model
-    now = timezone.now()
+    context = _current.get()
+    now = context.date if context is not None else timezone.now()
     user = current_user()
     reason = reason or current_reason()
-    tracked = history.tracked_fields
-    versions = history.objects.bulk_create(
-        [
-            history(
-                history_date=now,
-                history_type=history_type,
-                history_user=getattr(instance, "_history_user", None) or user,
-                history_change_reason=getattr(instance, "_change_reason", "") or reason,
-                **{f.attname: getattr(instance, f.attname) for f in tracked},
-            )
-            for instance in instances
-        ],
-        batch_size=1000,
-    )
+    links = links and bool(_m2m_fields(model))
     if links:
+        # The snapshots of the links need the versions' ids: bulk_create returns them.
+        versions = history.objects.bulk_create(
+            [
+                history(
+                    history_date=now,
+                    history_type=history_type,
+                    history_user=getattr(instance, "_history_user", None) or user,
+                    history_change_reason=getattr(instance, "_change_reason", "") or reason,
+                    **{f.attname: getattr(instance, f.attname) for f in history.tracked_fields},
+                )
+                for instance in instances
+            ],
+            batch_size=1000,
+        )
         _record_m2m(model, versions)
+    else:
+        versions = []
+        _insert_versions(history, instances, history_type, now, user, reason)
     keys = {(model._meta.label, instance.pk) for instance in instances}
     context = _current.get()
     if context is not None:
@@ -175,6 +203,31 @@ def record_versions(
         if history_type == "-":
             context.deleted.update(keys)
     return versions
+
+
+def _insert_versions(history, instances, history_type: str, now, user, reason: str) -> None:
+    """The versions as plain values (lab.core.bulk.insert_rows): building a historical model
+    instance per version was most of the cost of recording a big import."""
+    connection = connections[router.db_for_write(history)]
+    tracked = history.tracked_fields
+    names = [f.name for f in tracked]
+    names += ["history_date", "history_type", "history_user", "history_change_reason"]
+    stamp = history._meta.get_field("history_date").get_db_prep_save(now, connection)
+    user_id = getattr(user, "pk", None)
+    insert_rows(
+        history,
+        names,
+        (
+            (
+                *(f.get_db_prep_save(getattr(instance, f.attname), connection) for f in tracked),
+                stamp,
+                history_type,
+                getattr(getattr(instance, "_history_user", None), "pk", None) or user_id,
+                getattr(instance, "_change_reason", "") or reason,
+            )
+            for instance in instances
+        ),
+    )
 
 
 def _record_m2m(model, versions: list) -> None:
@@ -194,3 +247,101 @@ def _record_m2m(model, versions: list) -> None:
             ],
             batch_size=1000,
         )
+
+
+# --- reading versions back ----------------------------------------------------------------------
+
+
+def version_links(model, versions: Iterable) -> dict[object, dict[str, list]]:
+    """history id -> {many-to-many field name: ids on the other side} of ``versions``: the
+    links each version recorded (one query per many-to-many field)."""
+    ids = [version.history_id for version in versions]
+    links: dict[object, dict[str, list]] = {history_id: {} for history_id in ids}
+    for m2m_field in _m2m_fields(model):
+        rows = HistoricalRecords.m2m_models[m2m_field].objects.filter(history_id__in=ids)
+        other = f"{m2m_field.m2m_reverse_field_name()}_id"
+        for history_id, target in rows.values_list("history_id", other):
+            links[history_id].setdefault(m2m_field.name, []).append(target)
+        for by_field in links.values():
+            by_field.setdefault(m2m_field.name, [])
+    return links
+
+
+def next_version_date(version) -> datetime.datetime | None:
+    """When the record of ``version`` was next changed (None: not since). A version's related
+    rows (a paper's byline) are as they were just before that."""
+    later = type(version).objects.filter(id=version.id, history_date__gt=version.history_date)
+    return later.order_by("history_date").values_list("history_date", flat=True).first()
+
+
+def as_of(model, cutoff: datetime.datetime | None, **filters) -> list:
+    """The records of ``model`` matching ``filters`` as they were just before ``cutoff``
+    (None: as they are now), read from their versions: the last version of each before then,
+    unless that one was a deletion. Ordered by record id."""
+    versions = model.history.filter(**filters)
+    if cutoff is not None:
+        versions = versions.filter(history_date__lt=cutoff)
+    last: dict[object, object] = {}
+    for version in versions.order_by("id", "history_date", "history_id"):
+        last[version.id] = version
+    return [version for version in last.values() if version.history_type != "-"]
+
+
+def deleted_with(model, version, **filters) -> list:
+    """The records of ``model`` (matching ``filters``) deleted in the same operation as
+    ``version``, a deletion: their last versions."""
+    return list(
+        model.history.filter(history_type="-", history_date=version.history_date, **filters)
+        .exclude(id__in=model._default_manager.filter(**filters).values("pk"))
+        .order_by("id")
+    )
+
+
+#: Fields a revert leaves as they are: the identity and timestamps of the record, and its
+#: slug (its URL: a revert must not break links made since).
+KEPT_ON_REVERT = ("id", "created", "modified", "slug", "former_slugs")
+
+
+def _set_links(record, links: dict[str, list]) -> None:
+    for name, targets in links.items():
+        m2m_field = record._meta.get_field(name)
+        through = m2m_field.remote_field.through
+        own, other = m2m_field.m2m_field_name(), m2m_field.m2m_reverse_field_name()
+        through.objects.filter(**{own: record}).delete()
+        through.objects.bulk_create(
+            through(**{f"{own}_id": record.pk, f"{other}_id": target}) for target in targets
+        )
+
+
+def revert_record(record, version, *, keep: tuple[str, ...] = KEPT_ON_REVERT):
+    """Give ``record`` the fields and many-to-many links of ``version`` (one of its own
+    versions), saved as one new version inside the caller's ``recorded`` block."""
+    for f in type(version).tracked_fields:
+        if f.name not in keep:
+            setattr(record, f.attname, getattr(version, f.attname))
+    record.skip_history_when_saving = True
+    try:
+        record.full_clean(validate_unique=False, validate_constraints=False)
+        record.save()
+        _set_links(record, version_links(type(record), [version])[version.history_id])
+    finally:
+        del record.skip_history_when_saving
+    record_versions(type(record), [record], "~")
+    return record
+
+
+def restore_record(model, version):
+    """Bring back the record ``version`` (its deletion) deleted, with the same id, fields and
+    links, recorded as created again inside the caller's ``recorded`` block."""
+    if model._default_manager.filter(pk=version.id).exists():
+        raise ValueError(f"{model._meta.verbose_name} #{version.id} exists: nothing to restore.")
+    record = version.instance
+    record._state.adding = True
+    record.skip_history_when_saving = True
+    try:
+        record.save(force_insert=True)
+        _set_links(record, version_links(model, [version])[version.history_id])
+    finally:
+        del record.skip_history_when_saving
+    record_versions(model, [record], "+")
+    return record

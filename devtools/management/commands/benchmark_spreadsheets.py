@@ -35,6 +35,7 @@ from contextlib import contextmanager
 import django
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
+from django.test import override_settings
 from openpyxl import Workbook
 
 from lab.core.spreadsheets import write_csv, write_xlsx_sheets
@@ -49,6 +50,8 @@ XLSX_TARGET = 3.0
 CSV_TARGET = 2.0
 QUERY_TARGET = 5
 IMPORT_QUERY_TARGET = 5.0
+# An import with history at most this many times as long as without it.
+HISTORY_TARGET = 1.5
 
 
 class QueryCounter:
@@ -300,12 +303,21 @@ class Command(BaseCommand):
             bytes=len(content),
             seconds=f"{read_seconds:.2f}",
         )
-        for label in ("import new", "import unchanged"):
+        # First the same import without history, rolled back (a dry run writes everything,
+        # then rolls back): what history costs is the ratio of the next line to this one.
+        steps = (
+            ("import new, no history", True, False),
+            ("import new", False, True),
+            ("import unchanged", False, True),
+        )
+        timings = {}
+        for label, dry_run, history in steps:
             gc.collect()
-            with counting() as queries:
+            with override_settings(SIMPLE_HISTORY_ENABLED=history), counting() as queries:
                 start = time.perf_counter()
-                outcome = import_workbook(sheets, dry_run=False)
+                outcome = import_workbook(sheets, dry_run=dry_run)
                 seconds = time.perf_counter() - start
+            timings[label] = seconds
             if not outcome.ok:
                 problems = "; ".join(outcome.problems[:5])
                 raise CommandError(f"The generated workbook did not import: {problems}")
@@ -322,6 +334,13 @@ class Command(BaseCommand):
                 target=IMPORT_QUERY_TARGET,
                 summary="|".join(outcome.summary_lines()).replace(" ", "_"),
             )
+        ratio = timings["import new"] / timings["import new, no history"]
+        self.line(
+            "import history cost",
+            ratio=f"{ratio:.2f}",
+            target=HISTORY_TARGET,
+            result="PASS" if ratio <= HISTORY_TARGET else "FAIL",
+        )
 
 
 def generated_workbook(papers: int, authors: int, *, seed: int = 7) -> bytes:

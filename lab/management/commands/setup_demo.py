@@ -7,6 +7,8 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from lab.core.history import record_versions, recorded
+from lab.core.records import ordered_models
 from lab.groups import LAB_ADMINS, MEMBERS
 from people.models import Person
 from publications.models import Paper
@@ -39,6 +41,10 @@ class Command(BaseCommand):
             self.stdout.write("The database already has lab records: seed data not loaded again.")
         else:
             call_command("loaddata", "lab", verbosity=0)
+            # Loading a fixture records no history: give every seed record its first version.
+            with recorded("seed data"):
+                for model in ordered_models():
+                    record_versions(model, model._default_manager.all(), "+")
             self.stdout.write(
                 f"Loaded the seed data: {Person.objects.count()} people, "
                 f"{Paper.objects.count()} papers."

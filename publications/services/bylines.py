@@ -1,4 +1,4 @@
-"""Writes that touch several rows of the publications app. Keyword-only and atomic."""
+"""The one write path of byline rows: parsing and resolving bylines, and writing them."""
 
 from collections import Counter
 from collections.abc import Collection, Iterable, Mapping, Sequence
