@@ -34,12 +34,14 @@ def _home_context() -> dict:
     )
     recent = (
         Paper.objects.exclude(year=None)
+        .works()
         .order_by(F("year").desc(), F("month").desc(nulls_last=True), "-created")
-        .for_list()[:RECENT_PAPERS]
+        .for_display()[:RECENT_PAPERS]
     )
     counts = [
         ("people", Person.objects.count()),
-        ("papers", Paper.objects.count()),
+        # Works, not records: a preprint and the paper it was published as count once.
+        ("papers", Paper.objects.works().count()),
         ("venues", Venue.objects.count()),
         ("institutions", Institution.objects.count()),
     ]
@@ -78,7 +80,7 @@ def search(request):
         # Each group matches exactly what the list its "All N" link opens matches: the same
         # queryset method, so the count and the list agree.
         people = Person.objects.search(query)
-        papers = Paper.objects.matching(query).for_list()
+        papers = Paper.objects.matching(query).works().for_display()
         venues = Venue.objects.matching(query)
         institutions = Institution.objects.matching(query)
         results = [

@@ -185,8 +185,8 @@ def paper_entry(paper: Paper, key: str) -> Entry:
     if paper.arxiv_id:
         fields.append(Field("eprint", _verbatim(paper.arxiv_id)))
         fields.append(Field("archiveprefix", "arXiv"))
-    # Only the status goes into the note: Paper.note holds curators' provenance remarks
-    # ("Listed in Hao Wang's CV as ..."), which do not belong in a citation.
+    # Only the status goes into the note: the public note ("Invited Submission to ;login:") is
+    # for the paper's page, and the curators' note (Paper.curator_note) is on no page or file.
     note = _status_note(paper)
     if note:
         fields.append(Field("note", latex_escape(note)))

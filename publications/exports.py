@@ -28,7 +28,8 @@ FORMATS = (*SPREADSHEET_FORMATS, "bib", "json")
 
 
 def papers_response(papers: QuerySet[Paper], fmt: str, *, filename: str, request) -> HttpResponse:
-    """``papers`` as the attachment ``<filename>.<fmt>``; 404 for a format not in FORMATS."""
+    """``papers`` as the attachment ``<filename>.<fmt>``; 404 for a format not in FORMATS.
+    The callers pass each work once (PaperQuerySet.works), as their pages list them."""
     if fmt not in FORMATS:
         raise Http404(f"No download in the format “{fmt}”.")
     # Drop whatever the caller prefetched: for_list() brings exactly what every format needs,

@@ -42,7 +42,8 @@ class _PaperFeed(Feed):
         return require_safe(public_page(super().__call__))(request, *args, **kwargs)
 
     def paper_items(self, papers):
-        return papers.for_list().order_by("-created", "-pk")[:FEED_LENGTH]
+        # Each work once: a preprint leaves the feed when its published version is recorded.
+        return papers.works().for_list().order_by("-created", "-pk")[:FEED_LENGTH]
 
     def item_title(self, paper: Paper) -> str:
         # Atom titles are text, so no HTML escaping here (the XML writer escapes).

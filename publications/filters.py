@@ -113,11 +113,12 @@ class PaperFilter(django_filters.FilterSet):
 
     @property
     def papers(self):
-        """The filtered papers; none when the form is invalid (an unknown venue or person must
-        not silently show everything)."""
+        """The filtered papers, each work once (PaperQuerySet.works: a preprint is left out when
+        the paper it was published as passes the filters too); none when the form is invalid
+        (an unknown venue or person must not silently show everything)."""
         if self.is_bound and not self.is_valid():
             return self.queryset.none()
-        return self.qs
+        return self.qs.works()
 
 
 class SelectedPaperFilter(PaperFilter):

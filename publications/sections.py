@@ -1,7 +1,7 @@
 """The publications app's sections on person and institution pages (see people.sections).
 
 A person's publications and co-authors come from one load of their papers
-(``person_publication_sections``), so the two sections cost three queries together.
+(``person_publication_sections``), so the two sections cost four queries together.
 """
 
 from collections import Counter
@@ -19,8 +19,9 @@ INSTITUTION_PAPERS = 20
 
 
 def person_papers(person: Person) -> list[Paper]:
-    """The person's papers, newest first, with venue, byline and awards (three queries)."""
-    return list(Paper.objects.by(person).for_display())
+    """The person's papers, each work once (PaperQuerySet.works), newest first, with venue,
+    byline, awards and the links to other versions (four queries)."""
+    return list(Paper.objects.by(person).works().for_display())
 
 
 def coauthors(person: Person, papers: list[Paper]) -> list[tuple[Person, int]]:
@@ -69,7 +70,7 @@ def coauthors_section(person: Person, papers: list[Paper] | None = None) -> Sect
 
 
 def institution_papers_section(institution: Institution) -> Section | None:
-    found = Paper.objects.by_institution(institution)
+    found = Paper.objects.by_institution(institution).works()
     papers = list(found.for_display()[:INSTITUTION_PAPERS])
     if not papers:
         return None

@@ -172,7 +172,7 @@ def venue_detail(request, slug):
     venue = get_object_or_404(Venue.objects.select_related("publisher"), slug=slug)
     context = {
         "venue": venue,
-        "page": _page(request, venue.papers.for_display()),
+        "page": _page(request, venue.papers.works().for_display()),
         "services": Service.objects.filter(venue=venue).select_related("person"),
         "formats": DOWNLOAD_FORMATS,
         "section": "venues",
@@ -185,7 +185,7 @@ def venue_detail(request, slug):
 @public_page
 def venue_papers_download(request, slug, fmt):
     venue = get_object_or_404(Venue.objects.all(), slug=slug)
-    return papers_response(venue.papers.all(), fmt, filename=venue.slug, request=request)
+    return papers_response(venue.papers.works(), fmt, filename=venue.slug, request=request)
 
 
 @require_safe
@@ -193,5 +193,5 @@ def venue_papers_download(request, slug, fmt):
 def person_papers_download(request, slug, fmt):
     person = get_object_or_404(Person.objects.all(), slug=slug)
     return papers_response(
-        Paper.objects.by(person), fmt, filename=f"{person.slug}-papers", request=request
+        Paper.objects.by(person).works(), fmt, filename=f"{person.slug}-papers", request=request
     )

@@ -11,6 +11,7 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from publications.byline import MARK_TABLE
+from publications.enums import PaperStatus
 
 register = template.Library()
 
@@ -66,9 +67,32 @@ def _byline(paper, highlight: int | None) -> SafeString:
     return mark_safe(authors)  # noqa: S308 - every value above is escaped
 
 
+@register.filter
+def version_where(paper) -> str:
+    """Where and when a version of a work came out, to name a link to it: "arXiv 2023"."""
+    return " ".join(str(part) for part in (paper.venue or "", paper.year or "") if part)
+
+
+def _version_links(paper, paper_pattern) -> str:
+    """The item's links to the work's other versions, from Paper.objects.with_versions(): the
+    paper it was published as (when the list shows an earlier version without it) and its
+    earlier versions ("Preprint: arXiv 2023")."""
+    versions = []
+    if paper.published_version is not None:
+        versions.append(("Published as", paper.published_version))
+    for earlier in paper.earlier_versions.all():
+        label = "Preprint" if earlier.status == PaperStatus.PREPRINT else "Earlier version"
+        versions.append((label, earlier))
+    return "".join(
+        f'<li>{label}: <a href="{paper_pattern[0]}{escape(version.slug)}{paper_pattern[1]}">'
+        f"{escape(version_where(version) or version.title)}</a></li>"
+        for label, version in versions
+    )
+
+
 def _paper_item(paper, highlight: int | None, paper_pattern, venue_pattern) -> str:
     """One paper of a list: ``<li class="paper">`` with title, byline, venue, year, status,
-    award badges and links."""
+    award badges and links (to its other versions too)."""
     title = escape(paper.title)
     href = f"{paper_pattern[0]}{escape(paper.slug)}{paper_pattern[1]}"
     venue = paper.venue
@@ -94,13 +118,14 @@ def _paper_item(paper, highlight: int | None, paper_pattern, venue_pattern) -> s
         f"    {awards}\n",
         "  </div>\n  ",
     ]
-    if paper.pdf_url or paper.code_url or paper.doi:
+    versions = _version_links(paper, paper_pattern)
+    if paper.pdf_url or paper.code_url or paper.doi or versions:
         pdf = f'<li><a href="{escape(paper.pdf_url)}">PDF</a></li>' if paper.pdf_url else ""
         code = f'<li><a href="{escape(paper.code_url)}">Code</a></li>' if paper.code_url else ""
         doi = f'<li><a href="https://doi.org/{escape(paper.doi)}">DOI</a></li>' if paper.doi else ""
         parts.append(
             f'\n  <ul class="paper-links" aria-label="Links for {title}">\n'
-            f"    {pdf}\n    {code}\n    {doi}\n  </ul>\n  "
+            f"    {pdf}\n    {code}\n    {doi}\n    {versions}\n  </ul>\n  "
         )
     parts.append("\n</li>\n")
     return "".join(parts)
@@ -108,9 +133,10 @@ def _paper_item(paper, highlight: int | None, paper_pattern, venue_pattern) -> s
 
 @register.simple_tag
 def paper_items(papers, highlight=None) -> SafeString:
-    """Papers of a list, each an ``<li class="paper">``, from their prefetched venue, byline and
-    awards (Paper.objects.for_display()), built in Python rather than a template: a page can list
-    hundreds of papers, and a template per paper was most of its time."""
+    """Papers of a list, each an ``<li class="paper">``, from their prefetched venue, byline,
+    awards and other versions (Paper.objects.for_display()), built in Python rather than a
+    template: a page can list hundreds of papers, and a template per paper was most of its
+    time."""
     highlight = _highlight_id(highlight)
     paper_pattern = _url_pattern("publications:paper")
     venue_pattern = _url_pattern("publications:venue")

@@ -41,7 +41,8 @@ def paper():
     )
     AuthorshipFactory(paper=paper, person=carol, position=3, corresponding=True)
     PaperAwardFactory(paper=paper, title="Best Paper Award")
-    return Paper.objects.for_list().get(pk=paper.pk)
+    # As pages load papers: paper_items reads the prefetched versions too.
+    return Paper.objects.for_display().get(pk=paper.pk)
 
 
 def render_byline(paper, highlight=None) -> str:

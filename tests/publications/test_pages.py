@@ -167,8 +167,9 @@ def test_paper_list_query_count_is_constant(client, django_assert_num_queries, i
         paper.selected = True
         paper.save()
 
-    # choices of author, institution and venue; count; papers; bylines; awards
-    with django_assert_num_queries(7):
+    # choices of author, institution and venue; count; papers; bylines; awards; earlier versions
+    # (the prefetch of Paper.objects.with_versions(), one query whatever the number of papers)
+    with django_assert_num_queries(8):
         response = client.get(url)
 
     assert len(response.context["page"].object_list) == item_count
@@ -183,8 +184,8 @@ def test_filtered_paper_list_query_count_is_constant(client, django_assert_num_q
     for paper in venue.papers.all():
         AuthorshipFactory(paper=paper, person=person, position=9).affiliations.add(institution)
 
-    # the 7 above, and checking the venue, person and institution slugs
-    with django_assert_num_queries(10):
+    # the 8 above, and checking the venue, person and institution slugs
+    with django_assert_num_queries(11):
         response = client.get(
             "/publications/",
             {"venue": "nsdi", "person": "alice", "institution": "hkust", "q": "Study"},
@@ -197,7 +198,8 @@ def test_filtered_paper_list_query_count_is_constant(client, django_assert_num_q
 def test_paper_detail_query_count_is_constant(client, django_assert_num_queries, item_count):
     (paper,) = make_papers(1, authors=item_count)
 
-    with django_assert_num_queries(3):  # paper and venue; byline; awards
+    # paper, venue and published version; byline; awards; earlier versions (with_versions())
+    with django_assert_num_queries(4):
         response = client.get(f"/papers/{paper.slug}/")
 
     assert len(response.context["paper"].authorships.all()) == item_count
@@ -221,8 +223,9 @@ def test_venue_detail_query_count_is_constant(client, django_assert_num_queries,
     for _ in range(item_count):
         ServiceFactory(venue=venue)
 
-    # venue and publisher; count; papers; bylines; awards; service
-    with django_assert_num_queries(6):
+    # venue and publisher; count; papers; bylines; awards; earlier versions (with_versions());
+    # service
+    with django_assert_num_queries(7):
         response = client.get("/venues/nsdi/")
 
     assert len(response.context["page"].object_list) == item_count

@@ -74,7 +74,8 @@ def test_publications_section_query_count_is_constant(
     for _ in range(item_count):
         PaperAwardFactory(paper=paper_with(alice, PersonFactory(), PersonFactory()))
 
-    with django_assert_num_queries(3):  # papers and venues; bylines; awards
+    # papers and venues; bylines; awards; earlier versions (the prefetch of with_versions())
+    with django_assert_num_queries(4):
         section = sections.publications_section(alice)
         html = render_to_string(section.template, {"section": section})
 
@@ -241,8 +242,8 @@ def test_person_sections_together_query_count_is_constant(
         PaperAwardFactory(paper=paper_with(alice, PersonFactory()))
         ServiceFactory(person=alice)
 
-    # papers, bylines, awards (shared by publications and co-authors); service
-    with django_assert_num_queries(4):
+    # papers, bylines, awards, earlier versions (shared by publications and co-authors); service
+    with django_assert_num_queries(5):
         slots = build(person_sections, alice)
         for section in slots["main"] + slots["aside"]:
             if section.template.startswith("publications/"):
@@ -362,7 +363,8 @@ def test_institution_section_query_count_is_constant(
         RoleFactory(person=author, institution=hkust)
         PaperAwardFactory(paper=paper_with(author, PersonFactory()))
 
-    with django_assert_num_queries(4):  # papers; bylines; awards; the count
+    # papers; bylines; awards; earlier versions (the prefetch of with_versions()); the count
+    with django_assert_num_queries(5):
         section = sections.institution_papers_section(hkust)
         render_to_string(section.template, {"section": section})
 
