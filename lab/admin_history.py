@@ -20,6 +20,7 @@ from django.urls import NoReverseMatch, path, reverse
 from django.views.decorators.http import require_safe
 
 from lab.core.records import ordered_models
+from lab.groups import may_curate
 
 CHANGES_PER_PAGE = 50
 
@@ -131,7 +132,7 @@ def _row(values: dict, models: list) -> dict:
 
 @require_safe
 def recent_changes(request):
-    if not (request.user.is_staff and _may_view_history(request.user)):
+    if not may_curate(request.user):
         raise PermissionDenied
     form = ChangesFilter(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}
@@ -154,14 +155,6 @@ def recent_changes(request):
         "query": query.urlencode(),
     }
     return TemplateResponse(request, "admin/lab/recent_changes.html", context)
-
-
-def _may_view_history(user) -> bool:
-    """Lab admins (and superusers): view permission on every model of the lab."""
-    return all(
-        user.has_perm(f"{model._meta.app_label}.view_{model._meta.model_name}")
-        for model in ordered_models()
-    )
 
 
 urlpatterns = [

@@ -31,3 +31,40 @@ def sync_groups(apps, schema_editor=None) -> None:
     lab_admins.permissions.add(
         *(p for p in lab_permissions if p.codename.split("_", 1)[0] in LAB_ADMIN_ACTIONS)
     )
+
+
+def may_curate(user) -> bool:
+    """Whether ``user`` may see the lab's curation pages (recent changes, data health): staff
+    with view permission on every model of the lab, as Lab admins and superusers have."""
+    from lab.core.records import ordered_models
+
+    return user.is_active and user.is_staff and all(
+        user.has_perm(f"{model._meta.app_label}.view_{model._meta.model_name}")
+        for model in ordered_models()
+    )
+
+
+#: What Lab admins may do with django-axes' failed log-in attempts: see the lockouts, and lift
+#: one by deleting its attempts. The successful log-ins (AccessLog) and the failure log stay
+#: with superusers: they are a record of everyone's addresses, not something to curate.
+LOCKOUT_ACTIONS = ("view", "delete")
+
+
+def grant_lockout_review(apps, schema_editor=None) -> None:
+    """Give "Lab admins" view and delete permission on ``axes.AccessAttempt``. Idempotent."""
+    from django.contrib.auth.management import create_permissions
+
+    axes = apps.get_app_config("axes")
+    axes.models_module = True
+    create_permissions(axes, apps=apps, verbosity=0)
+    axes.models_module = None
+
+    group_model = apps.get_model("auth", "Group")
+    permission_model = apps.get_model("auth", "Permission")
+    lab_admins, _ = group_model.objects.get_or_create(name=LAB_ADMINS)
+    lab_admins.permissions.add(
+        *permission_model.objects.filter(
+            content_type__app_label="axes",
+            codename__in=[f"{action}_accessattempt" for action in LOCKOUT_ACTIONS],
+        )
+    )

@@ -8,6 +8,7 @@ See README.md, "Configuration".
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -85,6 +86,8 @@ INSTALLED_APPS = [
     "django_filters",
     "import_export",
     "simple_history",
+    # Log-in throttling: failed log-ins counted per username and per client (docs/security.md).
+    "axes",
     "lab",
     "people",
     "publications",
@@ -95,6 +98,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # A database that cannot be reached: a plain 503 page, never a traceback (lab/middleware.py).
+    "lab.middleware.DatabaseUnavailableMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -103,6 +108,8 @@ MIDDLEWARE = [
     "simple_history.middleware.HistoryRequestMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, so it turns a refused (locked-out) log-in into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "lab.urls"
@@ -133,6 +140,11 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+# A PostgreSQL server that does not answer fails a request after 5 s (a 503, lab/middleware.py)
+# rather than holding it for as long as the connection attempt hangs (without a limit,
+# forever); ?connect_timeout=N in DATABASE_URL sets another limit.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 5)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -146,7 +158,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
-AUTHENTICATION_BACKENDS = ["lab.auth.LabBackend"]
+# django-axes' backend first: it refuses a locked-out log-in before any password is checked.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "lab.auth.LabBackend"]
 # Sessions are read from the cache and written through to the database: no session query on
 # most requests, and nobody is logged out when the cache is cleared.
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
@@ -154,6 +167,23 @@ SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
+
+# Log-in throttling (django-axes, docs/security.md "Log-in throttling"): after 5 failures for a
+# username, or from a client address, the site's and the admin's log-in refuse that username or
+# that client, even with the right password, for 15 minutes after the last failure (a refused
+# try starts the wait again), with the page lab/templates/registration/locked_out.html (429).
+# A successful log-in forgets the failures of that username from that client only
+# (lab.lockouts). Lab admins see and delete the attempts in the admin
+# (lab/migrations/0003_lockout_permissions.py).
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = timedelta(minutes=15)
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # either one locks
+AXES_RESET_ON_SUCCESS = True
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_HANDLER = "lab.lockouts.LabAxesHandler"
+# The same client address as the download limit: REMOTE_ADDR, or CLIENT_IP_HEADER behind a proxy.
+AXES_CLIENT_IP_CALLABLE = "lab.core.ratelimit.client_ip"
 
 # E-mail (the set-password links of new member logins, people.admin_accounts): SMTP in
 # production when EMAIL_HOST is set; otherwise every message is written to the console (the
@@ -189,9 +219,12 @@ WHITENOISE_USE_FINDERS = DEBUG
 WHITENOISE_AUTOREFRESH = DEBUG
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "staticfiles"))
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
+# Uploaded photos are served by Django (lab/media.py), in production too: WhiteNoise serves
+# static files only. SERVE_MEDIA=false when a proxy serves MEDIA_ROOT at MEDIA_URL itself.
+SERVE_MEDIA = env_bool("SERVE_MEDIA", True)
 
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -216,16 +249,35 @@ LAB_INSTITUTION = os.environ.get("LAB_INSTITUTION", "ising-lab")
 
 # Redis when REDIS_URL is set (shared by every app server, so a write invalidates the page
 # cache everywhere); otherwise memory local to the process, fine for one process.
+# A Redis that is down or stuck costs a request half a second at most and breaks no page: the
+# backend answers as an empty cache, logs a warning and leaves Redis alone for 5 s
+# (lab/core/redis_cache.py, docs/security.md "Faults and backups").
 REDIS_URL = os.environ.get("REDIS_URL", "")
 CACHES = {
     "default": (
-        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        {
+            "BACKEND": "lab.core.redis_cache.TolerantRedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+        }
         if REDIS_URL
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "lab"}
     )
 }
 # Seconds an anonymous page stays cached; any write to the records invalidates it sooner.
 PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 600)
+
+# Whole-list downloads by visitors (lab.core.ratelimit, docs/security.md "Download limit"): at
+# most DOWNLOAD_RATE_LIMIT per client address in each window of DOWNLOAD_RATE_WINDOW seconds,
+# counted in the cache above (so shared by every app server with Redis); logged-in users are
+# never limited.
+DOWNLOAD_RATE_LIMIT = env_positive_int("DOWNLOAD_RATE_LIMIT", 30)
+DOWNLOAD_RATE_WINDOW = env_positive_int("DOWNLOAD_RATE_WINDOW", 600)
+# The client's address, for the download limit and the log-in throttling: REMOTE_ADDR, unless
+# the site is behind a proxy that sets this header (e.g. X-Forwarded-For or X-Real-IP; of a
+# list, the last address, the one the proxy added, is used). Set it only behind such a proxy:
+# otherwise any client can name its own address.
+CLIENT_IP_HEADER = os.environ.get("CLIENT_IP_HEADER", "").strip()
 
 # Production hardening: HTTPS only, secure cookies, HSTS. Behind a TLS-terminating proxy, set
 # SECURE_PROXY_SSL_HEADER=true so Django trusts X-Forwarded-Proto.
@@ -248,6 +300,8 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    # django-axes logs every log-in at INFO; failures and lockouts are its warnings.
+    "loggers": {"axes": {"level": "WARNING"}},
 }
 
 # django-import-export: the lab admins' spreadsheet import and export (docs/spreadsheets.md).

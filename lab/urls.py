@@ -1,10 +1,10 @@
 from django.conf import settings
-from django.conf.urls.static import static
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from lab import views
+from lab.media import media_urlpatterns
 
 admin.site.site_header = settings.LAB_NAME
 admin.site.site_title = settings.LAB_NAME
@@ -38,8 +38,9 @@ urlpatterns = [
     path("", include("publications.urls")),
     path("admin/workbook/", include("lab.admin_workbook")),
     path("admin/recent-changes/", include("lab.admin_history")),
+    path("admin/data-health/", include("lab.admin_health")),
     path("admin/", admin.site.urls),
 ]
 
-if settings.DEBUG:
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+# Uploaded photos, whatever DEBUG (lab/media.py); not mounted when SERVE_MEDIA is off.
+urlpatterns += media_urlpatterns()

@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_safe
 
+from lab.core.bounds import SHORTENED, bounded_search
 from lab.core.cache import cached_fragment, public_page
 from people.models import Institution, Person
 from publications.models import Paper, Venue
@@ -68,12 +69,12 @@ def _search_group(key, label, queryset, more_url):
 
 
 @require_safe
-@public_page
+@public_page(params={"q": ""})
 def search(request):
     """Search people (name, aliases), papers (every word in the title, system name, abstract or
     an author's name), venues and institutions (name, short name). Each group shows its first
     matches and links to the full, filtered list, which matches the same (one definition)."""
-    query = request.GET.get("q", "").strip()[:200]
+    query, shortened = bounded_search(request.GET.get("q", ""))
     results = []
     if query:
         q = urlencode({"q": query})
@@ -101,6 +102,7 @@ def search(request):
         "lab/search.html",
         {
             "query": query,
+            "shortened": SHORTENED if shortened else "",
             "results": results,
             "total": sum(group["count"] for group in results),
             "section": "search",

@@ -4,6 +4,8 @@ from django.db.models import Count
 from lab.core.admin import PrefetchedAutocompleteInlineMixin, SafeImportExportMixin
 from lab.core.curation_admin import CurationAdmin
 from people.admin_accounts import PersonLoginAdminMixin
+from people.duplicates import institution_suggestions, person_suggestions
+from people.forms import PersonAdminForm
 from people.models import Award, Institution, Person, Role
 from people.resources import (
     AwardResource,
@@ -24,6 +26,7 @@ from people.services import (
 class InstitutionAdmin(SafeImportExportMixin, CurationAdmin):
     merge_service = staticmethod(institution_merge)
     merge_plan = staticmethod(institution_merge_plan)
+    duplicates_of = staticmethod(institution_suggestions)
     resource_classes = [InstitutionResource]
     list_display = ["name", "short_name", "kind", "parent", "country", "city", "people_count"]
     list_filter = ["kind", "country"]
@@ -80,7 +83,9 @@ class AwardInline(PrefetchedAutocompleteInlineMixin, admin.TabularInline):
 class PersonAdmin(PersonLoginAdminMixin, SafeImportExportMixin, CurationAdmin):
     merge_service = staticmethod(person_merge)
     merge_plan = staticmethod(person_merge_plan)
+    duplicates_of = staticmethod(person_suggestions)
     resource_classes = [PersonAdminResource]
+    form = PersonAdminForm  # the photo is checked and re-encoded on upload (lab/core/images.py)
     list_display = ["name", "slug", "email", "orcid", "paper_count", "match_by_name", "user"]
     list_filter = ["match_by_name", "roles__kind", "roles__institution"]
     list_select_related = ["user"]

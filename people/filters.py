@@ -4,11 +4,15 @@ import django_filters
 from django import forms
 from django.db.models.functions import Lower
 
+from lab.core.bounds import BoundedSearchForm
 from people.enums import InstitutionKind, RoleKind
 from people.models import Institution, Role
 
 
 class PersonFilter(django_filters.FilterSet):
+    class Meta:
+        form = BoundedSearchForm
+
     q = django_filters.CharFilter(
         label="Name",
         method="filter_text",
@@ -40,6 +44,9 @@ class PersonFilter(django_filters.FilterSet):
 
 
 class InstitutionFilter(django_filters.FilterSet):
+    class Meta:
+        form = BoundedSearchForm
+
     q = django_filters.CharFilter(
         label="Name",
         method="filter_text",

@@ -1,9 +1,7 @@
 from django import forms
-from django.template.defaultfilters import filesizeformat
 
+from lab.core.images import PhotoField
 from people.models import Person
-
-MAX_PHOTO_BYTES = 5 * 1024 * 1024
 
 
 class ProfileForm(forms.ModelForm):
@@ -23,6 +21,8 @@ class ProfileForm(forms.ModelForm):
             "linkedin",
             "photo",
         ]
+        # Checked, resized, stripped of metadata and renamed on upload (lab/core/images.py).
+        field_classes = {"photo": PhotoField}
         help_texts = {
             "bio": "Markdown: *emphasis*, **bold**, [links](https://example.org), lists. "
             "HTML and scripts are removed when shown.",
@@ -31,22 +31,22 @@ class ProfileForm(forms.ModelForm):
             "dblp": "e.g. https://dblp.org/pid/…",
             "github": "Your GitHub user name, e.g. octocat",
             "linkedin": "e.g. https://www.linkedin.com/in/…",
-            "photo": "A JPEG, PNG or WebP image of at most 5 MB; a square one looks best.",
+            "photo": "A JPEG, PNG or WebP image of at most 5 MB; a square one looks best. "
+            "It is stored at most 1024 pixels on its longest side and without its metadata "
+            "(EXIF: camera, place, time).",
         }
         widgets = {
             "bio": forms.Textarea(attrs={"rows": 10}),
             "research_interests": forms.Textarea(attrs={"rows": 5}),
-            "photo": forms.ClearableFileInput(attrs={"accept": "image/*"}),
+            "photo": forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
         }
 
-    def clean_photo(self):
-        photo = self.cleaned_data.get("photo")
-        # Only a new upload has content_type; an unchanged photo is the stored file.
-        if photo and hasattr(photo, "content_type") and photo.size > MAX_PHOTO_BYTES:
-            raise forms.ValidationError(
-                "The photo is %(size)s; the largest allowed is 5 MB. Please upload a smaller "
-                "image.",
-                code="file_too_large",
-                params={"size": filesizeformat(photo.size)},
-            )
-        return photo
+
+class PersonAdminForm(forms.ModelForm):
+    """The person admin's form: the photo is checked and re-encoded as on the profile form.
+    The admin's fieldsets choose the fields; this form only swaps the photo's field."""
+
+    class Meta:
+        model = Person
+        fields = ["photo"]
+        field_classes = {"photo": PhotoField}

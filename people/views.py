@@ -9,7 +9,8 @@ from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_http_methods, require_safe
 
-from lab.core.cache import cached_fragment, public_page
+from lab.core.bounds import SHORTENED
+from lab.core.cache import cached_fragment, public_page, query_key
 from lab.core.history import recorded
 from people import exports, sections
 from people.enums import RoleKind, Term
@@ -18,6 +19,9 @@ from people.forms import ProfileForm
 from people.models import Institution, Person, Role
 
 PEOPLE_PER_PAGE = 60
+# The query parameters each list reads, with their defaults (lab.core.cache.public_page).
+PEOPLE_PARAMS = {"lab": "", "group": "", **dict.fromkeys(PersonFilter.base_filters, "")}
+PEOPLE_LIST_PARAMS = {**PEOPLE_PARAMS, "page": "1"}
 INSTITUTIONS_PER_PAGE = 100
 
 # The tabs of the people list; the first three need a lab.
@@ -110,6 +114,7 @@ def _people_list_parts(request) -> dict:
         "filter": person_filter,
         "page": page,
         "query": request.GET,  # for {% querystring %}: the fragment never sees the request
+        "shortened_message": SHORTENED,
     }
     return {
         "lab": lab is not None,
@@ -119,19 +124,19 @@ def _people_list_parts(request) -> dict:
 
 
 @require_safe
-@public_page
+@public_page(params=PEOPLE_LIST_PARAMS)
 def people_list(request):
     """People of a lab by group (current members, alumni, everyone, co-authors), filtered. The
     list is the same for every viewer: rendered once per generation of the records and query
     (lab.core.cache.cached_fragment)."""
     parts = cached_fragment(
-        ("people-list", request.path, request.GET.urlencode()), lambda: _people_list_parts(request)
+        ("people-list", request.path, query_key(request.GET)), lambda: _people_list_parts(request)
     )
     return render(request, "people/person_list.html", {"section": "people", "parts": parts})
 
 
 @require_safe
-@public_page
+@public_page(params=PEOPLE_PARAMS)
 def people_download(request, fmt):
     """The people list as filtered, every page, as CSV or XLSX (email for members only)."""
     _lab, _group, person_filter = _people_filter(request)
@@ -222,7 +227,7 @@ def person_edit(request, slug):
 
 
 @require_safe
-@public_page
+@public_page(params={**dict.fromkeys(InstitutionFilter.base_filters, ""), "page": "1"})
 def institution_list(request):
     institution_filter = InstitutionFilter(request.GET, queryset=Institution.objects.for_table())
     page = Paginator(institution_filter.qs, INSTITUTIONS_PER_PAGE).get_page(request.GET.get("page"))
@@ -234,6 +239,7 @@ def institution_list(request):
             "filter": institution_filter,
             "page": page,
             "query": request.GET,
+            "shortened_message": SHORTENED,
         },
     )
 

@@ -11,6 +11,7 @@ from people.matching import PersonMatcher
 from people.models import Person
 from publications.admin_bibtex import BibtexImportAdminMixin
 from publications.byline import MARK_SUMMARY, BylineError
+from publications.duplicates import paper_suggestions, venue_suggestions
 from publications.models import Authorship, Paper, PaperAward, Service, Venue
 from publications.resources import (
     AuthorshipResource,
@@ -43,6 +44,7 @@ from publications.services import (
 class VenueAdmin(SafeImportExportMixin, CurationAdmin):
     merge_service = staticmethod(venue_merge)
     merge_plan = staticmethod(venue_merge_plan)
+    duplicates_of = staticmethod(venue_suggestions)
     resource_classes = [VenueResource]
     list_display = ["__str__", "name", "kind", "publisher", "paper_count"]
     list_filter = ["kind", "publisher"]
@@ -192,6 +194,7 @@ class PaperAdminForm(forms.ModelForm):
 class PaperAdmin(BibtexImportAdminMixin, SafeImportExportMixin, CurationAdmin):
     merge_service = staticmethod(paper_merge)
     merge_plan = staticmethod(paper_merge_plan)
+    duplicates_of = staticmethod(paper_suggestions)
     resource_classes = [PaperAdminResource]
     form = PaperAdminForm
     list_display = ["title", "byline", "venue", "year", "status", "selected", "authors_complete"]

@@ -5,6 +5,7 @@ from django import forms
 from django.conf import settings
 from django.db.models import Q
 
+from lab.core.bounds import BoundedSearchForm
 from people.models import Institution, Person
 from publications.enums import PaperStatus, VenueKind
 from publications.models import Paper, Venue
@@ -88,6 +89,7 @@ class PaperFilter(django_filters.FilterSet):
     class Meta:
         model = Paper
         fields = []
+        form = BoundedSearchForm
 
     def filter_text(self, queryset, name, value):
         return queryset.matching(value)
@@ -141,6 +143,7 @@ class VenueFilter(django_filters.FilterSet):
     class Meta:
         model = Venue
         fields = []
+        form = BoundedSearchForm
 
     def filter_text(self, queryset, name, value):
         return queryset.matching(value)

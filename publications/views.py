@@ -1,12 +1,14 @@
 """Public pages of papers and venues, and their downloads. Thin: load, filter, render."""
 
 from django.core.paginator import Paginator
+from django.http import HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_safe
 
-from lab.core.cache import cached_fragment, public_page
+from lab.core.bounds import SHORTENED
+from lab.core.cache import cached_fragment, public_page, query_key
 from lab.core.models import format_partial_date
 from people.models import Person
 from publications.bibtex import paper_to_bibtex
@@ -15,6 +17,15 @@ from publications.filters import YEAR_SORTS, PaperFilter, SelectedPaperFilter, V
 from publications.models import Paper, Service, Venue
 
 PAPERS_PER_PAGE = 50
+# The query parameters each page reads, with their defaults (lab.core.cache.public_page).
+PAGE_PARAMS = {"page": "1"}
+PAPER_PARAMS = {**dict.fromkeys(PaperFilter.base_filters, ""), "sort": "newest"}
+LIST_PARAMS = {**PAPER_PARAMS, **PAGE_PARAMS}
+SELECTED_LIST_PARAMS = {
+    **dict.fromkeys(SelectedPaperFilter.base_filters, ""),
+    "sort": "newest",
+    **PAGE_PARAMS,
+}
 DOWNLOAD_FORMATS = [("csv", "CSV"), ("xlsx", "XLSX"), ("bib", "BibTeX"), ("json", "CSL-JSON")]
 
 
@@ -58,17 +69,24 @@ def _paper_list(request, *, filterset_class, base, title, lede, selected_view=Fa
             "formats": DOWNLOAD_FORMATS,
             "download_query": download_query.urlencode(),
             "query": request.GET,  # for {% querystring %}: the fragment never sees the request
+            "shortened_message": SHORTENED,
         }
         html = render_to_string("publications/_paper_results.html", context)
-        return {"number": page.number, "html": mark_safe(html.strip())}  # noqa: S308 - escaped
+        return {
+            "number": page.number,
+            "html": mark_safe(html.strip()),  # noqa: S308 - escaped
+            # A filter value that is not valid (an unknown venue, a year out of range) is a
+            # bad request: the page says what is wrong, with status 400.
+            "valid": not (found.is_bound and found.errors),
+        }
 
     form_query = request.GET.copy()
     form_query.pop("page", None)
     filters_html = cached_fragment(
-        ("paper-filters", request.path, form_query.urlencode()), build_filters
+        ("paper-filters", request.path, query_key(form_query)), build_filters
     )
     results = cached_fragment(
-        ("paper-results", request.path, request.GET.urlencode()), build_results
+        ("paper-results", request.path, query_key(request.GET)), build_results
     )
     context = {
         "title": title,
@@ -79,7 +97,8 @@ def _paper_list(request, *, filterset_class, base, title, lede, selected_view=Fa
         "page_number": results["number"],
         "section": "publications",
     }
-    return render(request, "publications/paper_list.html", context)
+    status = 200 if results.get("valid", True) else 400
+    return render(request, "publications/paper_list.html", context, status=status)
 
 
 def _description(paper: Paper) -> str:
@@ -90,7 +109,7 @@ def _description(paper: Paper) -> str:
 
 
 @require_safe
-@public_page
+@public_page(params=LIST_PARAMS)
 def paper_list(request):
     return _paper_list(
         request,
@@ -102,7 +121,7 @@ def paper_list(request):
 
 
 @require_safe
-@public_page
+@public_page(params=SELECTED_LIST_PARAMS)
 def selected_papers(request):
     return _paper_list(
         request,
@@ -114,10 +133,22 @@ def selected_papers(request):
     )
 
 
+def filter_errors_response(filterset) -> HttpResponseBadRequest:
+    """400: the filters are not valid; the message names each one and what is wrong."""
+    lines = [
+        f"{filterset.form.fields[name].label or name}: {' '.join(errors)}"
+        for name, errors in filterset.errors.items()
+    ]
+    text = "The download's filters are not valid:\n" + "\n".join(lines) + "\n"
+    return HttpResponseBadRequest(text, content_type="text/plain; charset=utf-8")
+
+
 @require_safe
-@public_page
+@public_page(params=PAPER_PARAMS)
 def paper_list_download(request, fmt):
     filterset = PaperFilter(request.GET or None, queryset=Paper.objects.all(), request=request)
+    if filterset.is_bound and filterset.errors:
+        return filter_errors_response(filterset)
     return papers_response(filterset.papers, fmt, filename="publications", request=request)
 
 
@@ -159,15 +190,21 @@ def paper_bibtex(request, slug):
 
 
 @require_safe
-@public_page
+@public_page(params=dict.fromkeys(VenueFilter.base_filters, ""))
 def venue_list(request):
     filterset = VenueFilter(request.GET or None, queryset=Venue.objects.for_list())
-    context = {"filter": filterset, "venues": filterset.venues, "section": "venues"}
-    return render(request, "publications/venue_list.html", context)
+    context = {
+        "filter": filterset,
+        "venues": filterset.venues,
+        "section": "venues",
+        "shortened_message": SHORTENED,
+    }
+    status = 400 if filterset.is_bound and filterset.errors else 200
+    return render(request, "publications/venue_list.html", context, status=status)
 
 
 @require_safe
-@public_page
+@public_page(params=PAGE_PARAMS)
 def venue_detail(request, slug):
     venue = get_object_or_404(Venue.objects.select_related("publisher"), slug=slug)
     context = {

@@ -72,10 +72,12 @@ def post_file(client, admin_path, filename: str):
     return post_import(client, admin_path, path.read_bytes(), path.suffix[1:], name=filename)
 
 
-def confirm(client, admin_path, preview):
+def confirm(client, admin_path, preview, **forged):
+    """Post the preview's confirm form as the browser does: every hidden field (the signed
+    token among them), with ``forged`` values in place of some."""
     form = preview.context["confirm_form"]
-    fields = ("import_file_name", "original_file_name", "format", "resource")
-    return client.post(f"{admin_path}/process_import/", {f: form.initial[f] for f in fields})
+    data = {name: form.initial.get(name, "") for name in form.fields}
+    return client.post(f"{admin_path}/process_import/", {**data, **forged})
 
 
 def export(client, admin_path, fmt: str, **extra) -> bytes:
@@ -723,3 +725,29 @@ def test_admin_paper_export_has_the_cells_of_the_resource_dataset(
             [c.value for c in row] for row in expected
         ]
     assert 1 < len(expected) <= Paper.objects.count() + 1
+
+
+def test_a_forged_confirmation_is_refused_and_imports_nothing(lab_admin_client, world):
+    preview = post_file(lab_admin_client, PAPERS, "papers_new.csv")
+    before = record_counts()
+
+    forged_name = confirm(lab_admin_client, PAPERS, preview, token="not-a-signature")
+    other_file = confirm(lab_admin_client, PAPERS, preview, token="")
+
+    for response in (forged_name, other_file):
+        assert response.status_code == 200
+        assert "This confirmation has expired or was changed: upload the file again." in (
+            response.content.decode()
+        )
+    assert record_counts() == before
+
+
+def test_the_confirm_reads_the_signed_upload_whatever_names_are_posted(lab_admin_client, world):
+    preview = post_file(lab_admin_client, PAPERS, "papers_new.csv")
+
+    response = confirm(
+        lab_admin_client, PAPERS, preview, import_file_name="../../etc/passwd", format="99"
+    )
+
+    assert response.status_code == 302
+    assert Paper.objects.filter(title="Astra: Notes on Namesakes").exists()

@@ -213,3 +213,28 @@ def test_lab_admin_sees_the_merge_action_on_each_mergeable_changelist(lab_admin_
     for model in mergeable:
         content = lab_admin_client.get(f"/admin/{model}/").content.decode()
         assert 'value="merge_selected"' in content, model
+
+
+def test_a_persons_change_page_shows_suspected_duplicates_with_a_merge_link(lab_admin_client):
+    anna = PersonFactory(name="Anna Squicciarini", slug="anna")
+    anna_c = PersonFactory(name="Anna C. Squicciarini", slug="anna-c")
+    for number in range(3):
+        co = PersonFactory(name=f"Coauthor {number}", slug=f"co-{number}")
+        for person in (anna, anna_c):
+            paper = PaperFactory()
+            byline = f"{person.name} <{person.slug}>; {co.name} <{co.slug}>"
+            paper_set_byline(paper=paper, byline=byline)
+
+    content = lab_admin_client.get(f"/admin/people/person/{anna.pk}/change/").content.decode()
+
+    assert "Suspected duplicates" in content
+    assert f'<a href="/admin/people/person/{anna_c.pk}/change/">Anna C. Squicciarini</a>' in content
+    assert f'href="/admin/people/person/merge/?ids={anna.pk},{anna_c.pk}">Merge</a>' in content
+
+
+def test_a_change_page_without_suspects_says_so(lab_admin_client):
+    venue = VenueFactory(name="Unique Workshop", short_name="UW")
+
+    content = lab_admin_client.get(f"/admin/publications/venue/{venue.pk}/change/").content.decode()
+
+    assert "No suspected duplicates." in content

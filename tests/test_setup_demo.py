@@ -2,6 +2,7 @@ import io
 
 import pytest
 from django.core.management import call_command
+from django.http import HttpRequest
 
 from people.models import Person
 from publications.models import Paper
@@ -18,7 +19,7 @@ def test_setup_demo_loads_the_seed_and_prints_a_working_lab_admin_login(client, 
     assert (Paper.objects.count(), Person.objects.count()) == (52, 162)
     assert "user: labadmin" in out.getvalue()
     assert "password: demo-pass-123" in out.getvalue()
-    assert client.login(username="labadmin", password="demo-pass-123")
+    assert client.login(request=HttpRequest(), username="labadmin", password="demo-pass-123")
     assert client.get("/admin/publications/paper/").status_code == 200
     assert client.get("/admin/auth/user/").status_code == 403
 
@@ -44,5 +45,5 @@ def test_setup_demo_creates_a_member_login_linked_to_a_seed_person(client, setti
     person = Person.objects.get(slug="hao-wang")
     assert person.user.username == "member"
     assert not person.user.is_staff
-    assert client.login(username="member", password="demo-pass-123")
+    assert client.login(request=HttpRequest(), username="member", password="demo-pass-123")
     assert client.get("/admin/publications/paper/").status_code == 302

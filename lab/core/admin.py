@@ -5,13 +5,14 @@ from collections.abc import Iterable
 from django import forms
 from django.contrib import messages
 from django.contrib.admin.widgets import AutocompleteSelect, AutocompleteSelectMultiple
+from django.core import signing
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from import_export.admin import ExportActionMixin, ImportMixin
 from import_export.formats import base_formats
-from import_export.forms import ExportForm, ImportForm
+from import_export.forms import ConfirmImportForm, ExportForm, ImportForm
 from import_export.signals import post_import
 
 from lab.core.importing import import_dataset, outcome_of
@@ -142,6 +143,54 @@ class LabImportForm(ImportForm):
         return upload
 
 
+CONFIRM_SALT = "lab.core.admin.confirm-import"
+CONFIRM_MAX_AGE = 3600  # seconds a preview can be confirmed
+
+
+class SignedConfirmImportForm(ConfirmImportForm):
+    """The confirm step of a spreadsheet import, signed. django-import-export posts the
+    stored upload's name, the format and the resource back from hidden fields; taken as they
+    come, a forged name reads (and then deletes) another temporary file, and a forged format
+    index fails with a 500. Here the preview signs them with the user's id, and the confirm
+    uses only the signed values: a changed, expired or someone else's confirmation is refused
+    with a message, never a 500."""
+
+    token = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, user_pk=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user_pk = user_pk
+        for name in ("import_file_name", "original_file_name", "format"):
+            self.fields[name].required = False  # the token carries them
+
+    @staticmethod
+    def sign(*, user_pk, name: str, original: str, fmt, resource) -> str:
+        values = {"user": user_pk, "name": name, "original": original, "format": fmt}
+        values["resource"] = resource
+        return signing.dumps(values, salt=CONFIRM_SALT)
+
+    def clean(self):
+        cleaned = super().clean()
+        try:
+            data = signing.loads(
+                cleaned.get("token") or "", salt=CONFIRM_SALT, max_age=CONFIRM_MAX_AGE
+            )
+            if data["user"] != self.user_pk:
+                raise signing.BadSignature("another user's upload")
+            int(data["format"])
+        except (signing.BadSignature, KeyError, TypeError, ValueError):
+            raise forms.ValidationError(
+                "This confirmation has expired or was changed: upload the file again."
+            ) from None
+        cleaned.update(
+            import_file_name=data["name"],
+            original_file_name=data["original"],
+            format=data["format"],
+            resource=data["resource"],
+        )
+        return cleaned
+
+
 class SafeImportExportMixin(ImportMixin, ExportActionMixin):
     """django-import-export in the admin, with the lab's rules (docs/spreadsheets.md):
 
@@ -160,6 +209,7 @@ class SafeImportExportMixin(ImportMixin, ExportActionMixin):
 
     import_formats = [SafeCSV, SafeXLSX]
     import_form_class = LabImportForm
+    confirm_form_class = SignedConfirmImportForm
     export_formats = [LabCSV, LabXLSX]
     import_template_name = "admin/lab/spreadsheet_import.html"
     import_export_change_list_template = "admin/import_export/change_list_import_export.html"
@@ -178,6 +228,29 @@ class SafeImportExportMixin(ImportMixin, ExportActionMixin):
                 for resource in self.get_import_resource_classes(request)
             )
         )
+
+    def get_confirm_form_kwargs(self, request, import_form=None):
+        return {**super().get_confirm_form_kwargs(request, import_form), "user_pk": request.user.pk}
+
+    def get_confirm_form_initial(self, request, import_form):
+        initial = super().get_confirm_form_initial(request, import_form)
+        if import_form is not None:
+            initial["token"] = SignedConfirmImportForm.sign(
+                user_pk=request.user.pk,
+                name=initial["import_file_name"],
+                original=initial["original_file_name"],
+                fmt=initial["format"],
+                resource=initial["resource"],
+            )
+        return initial
+
+    def process_import(self, request, **kwargs):
+        try:
+            return super().process_import(request, **kwargs)
+        except OSError:  # the stored upload is gone (expired, or already imported)
+            messages.error(request, "The upload has expired or cannot be found: upload it again.")
+            info = self.opts.app_label, self.opts.model_name
+            return HttpResponseRedirect(reverse("admin:{}_{}_import".format(*info)))
 
     def has_export_permission(self, request):
         return self.has_view_permission(request)

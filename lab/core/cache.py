@@ -12,11 +12,14 @@ them, and a write invalidates them exactly like the pages.
 
 import functools
 import hashlib
+from collections.abc import Mapping, Sequence
 
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
+from django.http import QueryDict
 from django.utils.cache import patch_vary_headers
+from django.utils.http import urlencode
 
 from lab.core.records import LAB_APPS
 
@@ -81,17 +84,46 @@ def on_record_change(sender, **kwargs) -> None:
         invalidate_pages()
 
 
-def public_page(view):
-    """Serve a GET of this view to anonymous visitors from the page cache.
+def canonical_query(query: QueryDict, params: Mapping[str, str]) -> QueryDict:
+    """``query`` as a page reads it: only the parameters in ``params`` (name -> default
+    value), the last value of each, blanks and defaults left out, in name order. Junk
+    parameters (``?x=1``), their order and spelled-out defaults (``?page=1``) then make neither
+    a new cache entry nor a new rendering (the cache key sorts the names)."""
+    canonical = QueryDict(mutable=True)
+    for name in query:  # the request's order, for the links a page builds from it
+        value = query.get(name, "")
+        if name in params and value.strip() and value != params[name]:
+            canonical[name] = value
+    canonical._mutable = False
+    return canonical
 
-    Only complete 200 responses that set no cookie are stored (a page with a CSRF token sets one).
+
+def query_key(query: QueryDict) -> str:
+    """A query string as a cache key part: the same parameters in any order give one key."""
+    return urlencode(sorted(query.items()))
+
+
+def public_page(view=None, *, params: Mapping[str, str] | Sequence[str] = ()):
+    """Serve a GET of this view to anonymous visitors from the page cache; ``params`` are the
+    query parameters the view reads (with their defaults, when a mapping).
+
+    The view sees the query as ``canonical_query`` makes it, for every viewer, and the cache
+    key is the path and that query, so unknown parameters cannot make the site render (or
+    store) a page again. Only complete 200 responses that set no cookie are stored (a page with
+    a CSRF token sets one).
     """
+    if view is None:
+        return functools.partial(public_page, params=params)
+    defaults = dict(params) if isinstance(params, Mapping) else dict.fromkeys(params, "")
 
     @functools.wraps(view)
     def wrapper(request, *args, **kwargs):
+        request.GET = canonical_query(request.GET, defaults)
         if request.method not in ("GET", "HEAD") or request.user.is_authenticated:
             return view(request, *args, **kwargs)
-        key = f"lab:page:{_generation()}:{request.get_full_path()}"
+        key = f"lab:page:{_generation()}:{request.path}?{query_key(request.GET)}"
+        if len(key) > _MAX_KEY_PART:
+            key = "lab:page:" + hashlib.sha256(key.encode()).hexdigest()
         response = cache.get(key)
         if response is not None:
             return response

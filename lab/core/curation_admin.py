@@ -23,6 +23,7 @@ from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.html import format_html, format_html_join
 from simple_history.admin import SimpleHistoryAdmin
 
 from lab.core.history import recorded, restore_record, revert_record
@@ -37,6 +38,52 @@ class CurationAdmin(SimpleHistoryAdmin):
     #: drop): a model admin that can merge sets both (staticmethod).
     merge_service = None
     merge_plan = None
+    #: The duplicate suggestions involving one record (people.duplicates.person_suggestions
+    #: and the like): shown on its change page, read only, with links to merge.
+    duplicates_of = None
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = list(super().get_readonly_fields(request, obj))
+        if self.duplicates_of is not None and obj is not None:
+            readonly.append("suspected_duplicates")
+        return readonly
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if self.duplicates_of is None or obj is None:
+            return fieldsets
+        shown = [name for _, options in fieldsets for name in options["fields"]]
+        if "suspected_duplicates" in shown:
+            return fieldsets
+        return [*fieldsets, ("Suspected duplicates", {"fields": ["suspected_duplicates"]})]
+
+    @admin.display(description="may be the same as")
+    def suspected_duplicates(self, obj):
+        suggestions = type(self).duplicates_of(obj) if obj is not None and obj.pk else []
+        if not suggestions:
+            return "No suspected duplicates."
+        items = []
+        for suggestion in suggestions:
+            other = suggestion.second if suggestion.first.pk == obj.pk else suggestion.first
+            if not isinstance(other, self.model):
+                continue
+            ids = f"{min(obj.pk, other.pk)},{max(obj.pk, other.pk)}"
+            if suggestion.kind == "version":  # two versions of one work: linked, not merged
+                action = format_html("{}", "another version of this work: link them")
+            else:
+                url = f"{self._curation_url('merge')}?ids={ids}"
+                action = format_html('<a href="{}">Merge</a>', url)
+            items.append(
+                format_html(
+                    '<li><a href="{}">{}</a> (score {}): {} &middot; {}</li>',
+                    self._curation_url("change", other.pk),
+                    other,
+                    f"{suggestion.score:.0f}",
+                    "; ".join(suggestion.evidence),
+                    action,
+                )
+            )
+        return format_html("<ul>{}</ul>", format_html_join("", "{}", ((item,) for item in items)))
 
     # -- every admin write is recorded -------------------------------------------------------
 

@@ -19,7 +19,8 @@ def test_lab_admin_adds_a_paper_with_three_authors_in_the_admin(browser_lab_admi
     page.get_by_label("Title:", exact=True).fill(TITLE)
     page.get_by_label("Byline:", exact=True).fill("Hao Wang*; Kai Chen✉; Ada Browserova")
     page.locator("#id_venue").locator("xpath=following-sibling::span[1]").click()
-    page.locator(".select2-search__field").fill("NSD")
+    # The open dropdown's search box (multi-selects such as "kept apart" have inline ones).
+    page.locator(".select2-dropdown .select2-search__field").fill("NSD")
     page.locator(".select2-results__option", has_text="NSDI").click()
     page.get_by_label("Year:", exact=True).fill("2025")
     page.get_by_label("Status:", exact=True).select_option(label="Accepted")

@@ -339,7 +339,7 @@ def test_paper_list_with_an_unknown_venue_lists_nothing_and_says_so(client):
     response = client.get("/publications/", {"venue": "no-such-venue"})
 
     content = response.content.decode()
-    assert response.status_code == 200
+    assert response.status_code == 400  # a bad request, said in words on the page
     assert response.context["page"].paginator.count == 0
     assert "Select a valid choice" in content
 
