@@ -21,6 +21,7 @@ from django.conf import settings
 from django.contrib import admin, messages
 from django.core import signing
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.http import FileResponse, Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -40,6 +41,8 @@ from lab.workbook import (
     missing_import_permissions,
     write_workbook,
 )
+from people.services import apply_same_as, same_as_choices
+from publications.byline import coauthors_of
 
 app_name = "workbook"
 TOKEN_SALT = "lab.admin_workbook.confirm"  # noqa: S105 (a signing salt, not a secret)
@@ -145,6 +148,7 @@ def preview(request):
         outcome=outcome,
         file_name=upload.name,
         confirm_form=ConfirmForm(initial={"token": token}) if token else None,
+        same_as=_same_as(sheets, outcome) if token else [],
     )
     return TemplateResponse(request, "admin/lab/workbook_preview.html", context)
 
@@ -171,7 +175,14 @@ def confirm(request):
     file_name = data["file_name"]
     try:
         sheets = read_workbook(content, filename=file_name)
-        outcome = import_workbook(sheets, user=request.user, dry_run=False, file_name=file_name)
+        with transaction.atomic():  # the chosen aliases stay only if the workbook imports
+            applied = apply_same_as(request.POST.getlist("same_as"), user=request.user)
+            _keep_aliases(sheets, applied)
+            outcome = import_workbook(
+                sheets, user=request.user, dry_run=False, file_name=file_name
+            )
+            if not outcome.ok:
+                transaction.set_rollback(True)
     except (UploadError, WorkbookError) as error:
         messages.error(request, f"Nothing was imported: {error}")
         return HttpResponseRedirect(reverse("workbook:index"))
@@ -187,6 +198,36 @@ def confirm(request):
         request, "Workbook imported. " + " ".join(f"{line}." for line in outcome.summary_lines())
     )
     return HttpResponseRedirect(reverse("workbook:index"))
+
+
+def _same_as(sheets, outcome) -> list:
+    """The existing people each person the papers' bylines would create may be."""
+    created = [p for sheet in outcome.sheets if sheet.outcome for p in sheet.outcome.created]
+    names = {person.name for person in created}
+    papers = sheets.get("papers")
+    if not names or papers is None or "authors" not in (papers.headers or []):
+        return []
+    bylines = [str(cell or "") for cell in papers["authors"]]
+    return same_as_choices(coauthors_of(bylines, names))
+
+
+def _keep_aliases(sheets, applied) -> None:
+    """The people sheet is imported before the papers: a chosen person's row there must carry
+    the alias just added, or the sheet would take it away again."""
+    people = sheets.get("people")
+    if not applied or people is None or not {"slug", "aliases"} <= set(people.headers or []):
+        return
+    slug, aliases = people.headers.index("slug"), people.headers.index("aliases")
+    added: dict[str, list[str]] = {}
+    for name, person in applied:
+        added.setdefault(person.slug, []).append(name)
+    for position, row in enumerate(people):
+        names = added.get(str(row[slug] or "").strip())
+        if names:
+            cells = list(row)
+            lines = [line for line in str(cells[aliases] or "").splitlines() if line.strip()]
+            cells[aliases] = "\n".join([*lines, *(n for n in names if n not in lines)])
+            people[position] = cells
 
 
 def _admin(view):

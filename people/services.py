@@ -8,6 +8,9 @@
 - ``person_restore``: bring back a deleted person with the roles and awards deleted with them.
 """
 
+from dataclasses import dataclass
+
+from django.core import signing
 from django.db import transaction
 
 from lab.core.history import deleted_with, recorded, restore_record
@@ -24,6 +27,7 @@ from lab.core.merging import (
     take_slugs,
 )
 from lab.core.slugs import unique_slug
+from people.duplicates import existing_matches
 from people.models import Award, Institution, Person, Role
 from people.names import normalize_name, split_name
 
@@ -196,3 +200,59 @@ def person_restore(*, version, user=None) -> Person:
             step(person, version)
     return person
 
+
+
+# --- "the same as": a new name from an import is an existing person ----------------------------
+
+SAME_AS_SALT = "people.services.same-as"
+SAME_AS_MAX_AGE = 12 * 60 * 60  # seconds a preview's choices can be confirmed
+
+
+@dataclass(frozen=True)
+class NameChoice:
+    """A name an import would create a person for, and the existing people it may be: each
+    option is (a signed value the confirm step trusts, its label with the evidence)."""
+
+    name: str
+    options: tuple[tuple[str, str], ...]
+
+
+def same_as_choices(names_with_coauthors: dict[str, set[str]]) -> list[NameChoice]:
+    """The suggestions of ``people.duplicates.existing_matches`` for the new names of an import
+    preview, as choices a lab admin can pick instead of creating a new person."""
+    choices = []
+    for name, found in existing_matches(names_with_coauthors).items():
+        options = tuple(
+            (
+                signing.dumps([name, suggestion.first.pk], salt=SAME_AS_SALT),
+                f"{suggestion.first.name} ({suggestion.first.slug}): "
+                + "; ".join(suggestion.evidence),
+            )
+            for suggestion in found
+        )
+        if options:
+            choices.append(NameChoice(name, options))
+    return choices
+
+
+@transaction.atomic
+def apply_same_as(values, *, user=None) -> list[tuple[str, Person]]:
+    """Confirmed choices of a preview (``same_as_choices`` values; blanks and forged ones are
+    ignored): each name becomes an alias of the person it was chosen to be, so the import then
+    matches it to them and keeps the spelling as printed. Call it in the import's transaction."""
+    applied = []
+    for value in values:
+        try:
+            name, pk = signing.loads(value, salt=SAME_AS_SALT, max_age=SAME_AS_MAX_AGE)
+        except (signing.BadSignature, TypeError, ValueError):
+            continue
+        person = Person.objects.filter(pk=pk).first()
+        if person is None:
+            continue
+        known = {normalize_name(person.name), *map(normalize_name, person.alias_list)}
+        if normalize_name(name) not in known:
+            with recorded(f"same person as “{name}” in an import", user=user):
+                person.aliases = "\n".join([*person.alias_list, name])
+                person.save(update_fields=["aliases", "modified"])
+        applied.append((name, person))
+    return applied

@@ -1,5 +1,6 @@
 from django import forms
 from django.contrib import admin, messages
+from django.db import transaction
 from django.db.models import Count
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
@@ -9,8 +10,9 @@ from lab.core.curation_admin import CurationAdmin
 from people.admin import PersonAdmin
 from people.matching import PersonMatcher
 from people.models import Person
+from people.services import apply_same_as, same_as_choices
 from publications.admin_bibtex import BibtexImportAdminMixin
-from publications.byline import MARK_SUMMARY, BylineError
+from publications.byline import MARK_SUMMARY, BylineError, coauthors_of
 from publications.duplicates import paper_suggestions, venue_suggestions
 from publications.models import Authorship, Paper, PaperAward, Service, Venue
 from publications.resources import (
@@ -238,6 +240,32 @@ class PaperAdmin(BibtexImportAdminMixin, SafeImportExportMixin, CurationAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).for_list()
+
+    # -- imports: a new name may be someone already here ---------------------------------------
+
+    def import_action(self, request, *args, **kwargs):
+        """The preview offers, for each person the bylines would create, the existing people
+        they may be (people.services.same_as_choices)."""
+        response = super().import_action(request, *args, **kwargs)
+        context = getattr(response, "context_data", None) or {}
+        result = context.get("result")
+        if result is not None and context.get("confirm_form") is not None:
+            names = {person.name for person in getattr(result, "lab_created", [])}
+            bylines = [
+                str(getattr(row, "cells", {}).get("authors") or "") for row in result.valid_rows()
+            ]
+            context["same_as"] = same_as_choices(coauthors_of(bylines, names)) if names else []
+        return response
+
+    def process_dataset(self, dataset, form, request, **kwargs):
+        """The confirmed choices make their names aliases first, in the import's transaction:
+        nothing stays if the import then fails."""
+        with transaction.atomic():
+            apply_same_as(request.POST.getlist("same_as"), user=request.user)
+            result = super().process_dataset(dataset, form, request, **kwargs)
+            if getattr(result, "lab_problems", None):
+                transaction.set_rollback(True)
+        return result
 
     # -- history: a paper's byline is part of each of its versions -----------------------------
 

@@ -14,6 +14,7 @@ from django.http import HttpResponseNotAllowed, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
+from people.services import same_as_choices
 from publications.bibtex_import import (
     MAX_BIBTEX_BYTES,
     BibtexError,
@@ -91,6 +92,17 @@ class BibtexConfirmForm(forms.Form):
         return data
 
 
+def _new_names_with_coauthors(plan) -> dict[str, set[str]]:
+    """Each name the plan would create a person for, with the names listed beside it."""
+    found: dict[str, set[str]] = {}
+    for entry in plan.new_papers:
+        names = [author.name for author in entry.authors]
+        for author in entry.authors:
+            if author.is_new:
+                found.setdefault(author.name, set()).update(n for n in names if n != author.name)
+    return found
+
+
 class BibtexImportAdminMixin:
     """Adds ``import-bibtex/`` to a Paper ModelAdmin, and an "Import BibTeX" button to its
     change list. Put it first among the admin's bases so its change_list_template is used;
@@ -146,9 +158,13 @@ class BibtexImportAdminMixin:
                 status=400,
             )
         data = confirm.cleaned_data["payload"]
+        same_as = [value for value in request.POST.getlist("same_as") if value]
         try:
             result = bibtex_import(
-                text=data["text"], user=request.user, fingerprint=data["fingerprint"]
+                text=data["text"],
+                user=request.user,
+                fingerprint=data["fingerprint"],
+                same_as=same_as,
             )
         except BibtexPlanError as error:
             if error.plan.ok:
@@ -172,7 +188,11 @@ class BibtexImportAdminMixin:
         if plan.ok and plan.new_papers:
             payload = BibtexConfirmForm.sign(plan.text, plan.fingerprint())
         return self._import_bibtex_render(
-            request, form=BibtexImportForm(), plan=plan, confirm_payload=payload
+            request,
+            form=BibtexImportForm(),
+            plan=plan,
+            confirm_payload=payload,
+            same_as=same_as_choices(_new_names_with_coauthors(plan)) if payload else [],
         )
 
     def _import_bibtex_render(self, request, *, status=200, **context):

@@ -108,3 +108,18 @@ def format_entry(entry: BylineEntry, *, with_slug: bool = False) -> str:
 
 def format_byline(entries, *, with_slug=lambda entry: False) -> str:
     return "; ".join(format_entry(entry, with_slug=with_slug(entry)) for entry in entries)
+
+
+def coauthors_of(bylines, names) -> dict[str, set[str]]:
+    """For each of ``names``, the other names on the bylines (one-line bylines, as cells and
+    BibTeX entries give them) it appears on: the evidence a duplicate suggestion weighs."""
+    wanted = set(names)
+    found: dict[str, set[str]] = {name: set() for name in wanted}
+    for byline in bylines:
+        try:
+            listed = [entry.name for entry in parse_byline(byline or "")]
+        except BylineError:
+            continue
+        for name in wanted.intersection(listed):
+            found[name].update(other for other in listed if other != name)
+    return found

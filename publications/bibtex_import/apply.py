@@ -9,6 +9,7 @@ read once and each kind of record is inserted in bulk (SQLite splits a big inser
 batches). Bulk inserts send no ``post_save``, so the page cache is invalidated explicitly.
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from django.contrib.admin.models import ADDITION, LogEntry
@@ -20,6 +21,7 @@ from lab.core.history import record_versions, recorded
 from lab.core.slugs import unique_slugs
 from people.models import Person
 from people.names import normalize_name
+from people.services import apply_same_as
 from publications.bibtex_import.entries import NewPerson, NewVenue, PlannedEntry
 from publications.bibtex_import.plan import BibtexPlan, bibtex_plan
 from publications.models import Paper, Venue
@@ -68,19 +70,23 @@ def _paper_slug_text(title: str, year: int | None) -> str:
     return f"{base} {year}" if year else base
 
 
-def bibtex_import(*, text: str, user, fingerprint: str = "") -> BibtexResult:
+def bibtex_import(
+    *, text: str, user, fingerprint: str = "", same_as: Sequence[str] = ()
+) -> BibtexResult:
     """Create the papers of ``text`` (see the module docstring), all or nothing, recorded in the
     admin log as added by ``user``.
 
     Raises BibtexPlanError, having written nothing, when any entry has an error, or when
     ``fingerprint`` (of the previewed plan) is given and the plan is no longer that one.
-    Every record gets a first version, "BibTeX import", in ``user``'s name.
+    Every record gets a first version, "BibTeX import", in ``user``'s name. ``same_as`` are the
+    preview's confirmed choices of an existing person for a new name
+    (``people.services.same_as_choices``): those names become aliases first, so they match.
     """
     with transaction.atomic(), recorded(LOG_MESSAGE_REASON, user=user):
-        return _import(text=text, user=user, fingerprint=fingerprint)
+        return _import(text=text, user=user, fingerprint=fingerprint, same_as=same_as)
 
 
-def _import(*, text: str, user, fingerprint: str) -> BibtexResult:
+def _import(*, text: str, user, fingerprint: str, same_as: Sequence[str]) -> BibtexResult:
     plan = bibtex_plan(text)
     if not plan.ok:
         raise BibtexPlanError(plan)
@@ -88,6 +94,10 @@ def _import(*, text: str, user, fingerprint: str) -> BibtexResult:
         raise BibtexPlanError(
             plan, "The records changed since the preview: check the new preview and confirm again."
         )
+    if apply_same_as(same_as, user=user):
+        plan = bibtex_plan(text)  # the chosen names now match their people
+        if not plan.ok:
+            raise BibtexPlanError(plan)
     result = BibtexResult(plan=plan)
     result.venues, venues = _create_venues(list(plan.new_venues.values()))
     result.people, people = _create_people(list(plan.new_people.items()))

@@ -267,6 +267,8 @@ class LabResource(EscapedExportMixin, resources.ModelResource):
 
     def after_import_row(self, row, row_result, **kwargs):
         row_result.changed_columns = list(self._changed_columns)
+        # The cells as the file gave them, for what a preview shows beside its diff.
+        row_result.cells = row
 
     def finish_import(self) -> None:
         """Write what rows deferred (bulk inserts), once, before the import ends."""
