@@ -19,11 +19,11 @@ from rapidfuzz.utils import default_process
 
 from lab.core.spreadsheets import csv_bytes
 from people import duplicates as people_duplicates
-from people.models import Institution, Person, Role
+from people.models import Award, Institution, Person, Role
 from people.names import split_lines
 from publications import duplicates as publication_duplicates
 from publications.enums import PaperStatus
-from publications.models import Authorship, Paper, Venue
+from publications.models import Authorship, Paper, Service, Venue
 
 #: Rows of a section shown on the page (the CSV has every row).
 SHOWN = 100
@@ -201,12 +201,16 @@ def _far_printed_names() -> Section:
 def _people_without_anything() -> Section:
     section = Section(
         "lonely-people",
-        "People with neither papers nor roles",
-        "Nothing on the site leads to them: delete them, or add what they did.",
+        "People with nothing on record",
+        "No paper, role, award or service, and they advise no one: nothing on the site "
+        "leads to them. Delete them, or add what they did.",
     )
     people = Person.objects.filter(
         ~Exists(Authorship.objects.filter(person=OuterRef("pk"))),
         ~Exists(Role.objects.filter(person=OuterRef("pk"))),
+        ~Exists(Role.advisors.through.objects.filter(person=OuterRef("pk"))),
+        ~Exists(Award.objects.filter(person=OuterRef("pk"))),
+        ~Exists(Service.objects.filter(person=OuterRef("pk"))),
     ).order_by("name", "slug")
     for pk, name, slug in people.values_list("pk", "name", "slug"):
         section.rows.append(Row(name, _change_url(Person, pk), slug))
@@ -217,10 +221,14 @@ def _venues_without(what: str) -> Section:
     if what == "papers":
         section = Section(
             "venues-without-papers",
-            "Venues without papers",
-            "Kept for service or by mistake: delete them if nothing uses them.",
+            "Venues nothing uses",
+            "No paper appeared there and no one served it: delete them, or add what "
+            "happened there.",
         )
-        venues = Venue.objects.filter(~Exists(Paper.objects.filter(venue=OuterRef("pk"))))
+        venues = Venue.objects.filter(
+            ~Exists(Paper.objects.filter(venue=OuterRef("pk"))),
+            ~Exists(Service.objects.filter(venue=OuterRef("pk"))),
+        )
     else:
         section = Section(
             "venues-without-short-name",

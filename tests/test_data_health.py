@@ -15,6 +15,7 @@ from tests.factories import (
     PaperFactory,
     PersonFactory,
     RoleFactory,
+    ServiceFactory,
     UserFactory,
     VenueFactory,
 )
@@ -43,6 +44,10 @@ def test_each_check_finds_its_problem_and_links_to_the_record(lab_admin_client):
     InstitutionFactory(name="Nowhere University", country="")
     RoleFactory(person__name="Roleless Start", start_year=None, institution__country="HK")
     VenueFactory(name="Empty Venue", short_name="EV")
+    # An advisor with nothing else, someone who only served a venue, and that venue are
+    # on record: none of them is listed.
+    RoleFactory(start_year=2020).advisors.add(PersonFactory(name="Only Advises"))
+    ServiceFactory(person__name="Only Serves", venue__name="Only Served", venue__short_name="OS")
 
     response = lab_admin_client.get(URL)
 
@@ -107,7 +112,7 @@ def test_the_whole_report_downloads_as_csv(lab_admin_client, monkeypatch):
     assert "And 2 more: see the CSV." in page.content.decode()
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
     assert rows[0] == ["section", "record", "detail", "admin page", "merge"]
-    lonely = [row[1] for row in rows[1:] if row[0] == "People with neither papers nor roles"]
+    lonely = [row[1] for row in rows[1:] if row[0] == "People with nothing on record"]
     assert lonely == ["Lonely 0", "Lonely 1", "Lonely 2"]
     assert response["Content-Disposition"].startswith('attachment; filename="data-health-')
 
