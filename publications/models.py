@@ -1,3 +1,4 @@
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Count, F, Prefetch, Q, Value
 from django.db.models.functions import Coalesce, Lower, NullIf
@@ -16,6 +17,21 @@ from lab.core.models import (
 from people.models import Institution, Person, SlugQuerySet
 from publications.byline import MARK_BY_FIELD, MARKS
 from publications.enums import PaperStatus, ServiceKind, VenueKind
+from publications.validators import (
+    ISBN_PATTERN,
+    ISSN_PATTERN,
+    PAGE_DASH,
+    PDF_LOCATION_HELP,
+    PDF_PARENT_PATTERN,
+    PDF_PATH_PATTERN,
+    PDF_URL_PATTERN,
+    normalize_isbn,
+    normalize_issn,
+    normalize_pages,
+    validate_isbn,
+    validate_issn,
+    validate_pdf_location,
+)
 
 DOI_PATTERN = r"^10\.[0-9]{4,9}/\S+$"
 ARXIV_PATTERN = r"^([0-9]{4}\.[0-9]{4,5}|[a-z\-]+(\.[A-Z]{2})?/[0-9]{7})(v[0-9]+)?$"
@@ -80,6 +96,58 @@ class Venue(MergeableModel, TimeStampedModel):
 
     def get_absolute_url(self):
         return reverse("publications:venue", args=[self.slug])
+
+
+#: Keyword names may not hold the separators the exports join them with: "; " in spreadsheet
+#: cells, ", " in BibTeX ``keywords`` and CSL-JSON ``keyword``.
+KEYWORD_SEPARATORS = (",", ";")
+
+
+class Keyword(TimeStampedModel):
+    """A topic papers are tagged with (``keywords`` of BibTeX, RIS ``KW``, CSL ``keyword``):
+    the publication list can be filtered by one (``?keyword=<slug>``)."""
+
+    name = models.CharField(
+        max_length=100,
+        help_text="As it is shown, e.g. “machine learning” or “RDMA”; unique whatever the case; "
+        "no commas or semicolons (they separate keywords in exports).",
+    )
+    slug = models.SlugField(max_length=100, unique=True)
+
+    objects = SlugQuerySet.as_manager()
+    history = LabHistory()
+
+    class Meta:
+        ordering = [Lower("name"), "slug"]
+        constraints = [
+            models.UniqueConstraint(Lower("name"), name="unique_keyword_name"),
+            models.CheckConstraint(condition=~Q(name=""), name="keyword_name_not_empty"),
+            models.CheckConstraint(
+                condition=~Q(name__contains=",") & ~Q(name__contains=";"),
+                name="keyword_name_without_separators",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def natural_key(self):
+        return (self.slug,)
+
+    def get_absolute_url(self):
+        """The publication list filtered by this keyword."""
+        return f"{reverse('publications:list')}?keyword={self.slug}"
+
+    def clean(self):
+        self.name = " ".join(self.name.split())
+        found = [sign for sign in KEYWORD_SEPARATORS if sign in self.name]
+        if found:
+            raise ValidationError(
+                {
+                    "name": f"A keyword cannot contain “{found[0]}”: commas and semicolons "
+                    "separate keywords in spreadsheets and citations. Make it two keywords."
+                }
+            )
 
 
 class AuthorshipQuerySet(models.QuerySet):
@@ -246,9 +314,77 @@ class Paper(MergeableModel, TimeStampedModel):
         help_text="e.g. 10.1145/3669940.3707266 (without https://doi.org/)",
     )
     arxiv_id = models.CharField("arXiv id", max_length=40, blank=True, help_text="e.g. 2403.07648")
-    url = models.URLField("URL", blank=True)
-    pdf_url = models.URLField("PDF URL", blank=True)
+    # Where in the venue: what a citation prints after the venue's name.
+    volume = models.CharField(max_length=50, blank=True, help_text="e.g. 17")
+    number = models.CharField(
+        "issue/number", max_length=50, blank=True, help_text="The issue, e.g. 8"
+    )
+    pages = models.CharField(
+        max_length=50,
+        blank=True,
+        help_text="e.g. 123–135; stored with an en dash between first and last page; BibTeX "
+        "exports write 123--135",
+    )
+    article_number = models.CharField(
+        max_length=50,
+        blank=True,
+        help_text="ACM/IEEE article number (articleno, eid) when there are no pages",
+    )
+    publisher = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text="The paper's own publisher where it differs from the venue's (a book "
+        "series), e.g. Springer",
+    )
+    series = models.CharField(
+        max_length=200, blank=True, help_text="e.g. Lecture Notes in Computer Science"
+    )
+    isbn = models.CharField(
+        "ISBN",
+        max_length=20,
+        blank=True,
+        validators=[validate_isbn],
+        help_text="Of the proceedings or book, e.g. 978-1-939133-39-7",
+    )
+    issn = models.CharField(
+        "ISSN",
+        max_length=20,
+        blank=True,
+        validators=[validate_issn],
+        help_text="Of the journal or series, e.g. 0302-9743",
+    )
+    event_place = models.CharField(max_length=200, blank=True, help_text="e.g. Lisbon, Portugal")
+    event_dates = models.CharField(
+        max_length=100, blank=True, help_text="As given, e.g. April 15–16, 2024"
+    )
+    url = models.URLField("URL", blank=True, help_text="The paper's page, e.g. at the publisher")
+    pdf_url = models.CharField(
+        "PDF",
+        max_length=500,
+        blank=True,
+        validators=[validate_pdf_location],
+        help_text=PDF_LOCATION_HELP,
+    )
     code_url = models.URLField("code URL", blank=True)
+    slides_url = models.URLField("slides URL", blank=True)
+    poster_url = models.URLField("poster URL", blank=True)
+    video_url = models.URLField("video URL", blank=True, help_text="e.g. the talk's recording")
+    website_url = models.URLField(
+        "website URL", blank=True, help_text="The project's or system's own website"
+    )
+    google_scholar_id = models.CharField(
+        "Google Scholar id",
+        max_length=40,
+        blank=True,
+        help_text="Kept for the lab's al-folio site (its google_scholar_id field); shown on no "
+        "page, e.g. qyhmnyLat1gC",
+    )
+    keywords = models.ManyToManyField(
+        Keyword,
+        blank=True,
+        related_name="papers",
+        help_text="Topics the publication list can be filtered by.",
+    )
     authors_complete = models.BooleanField(
         default=True,
         help_text="Untick when the sources list only some of the authors.",
@@ -279,7 +415,7 @@ class Paper(MergeableModel, TimeStampedModel):
     )
 
     objects = PaperQuerySet.as_manager()
-    history = LabHistory(m2m_fields=["kept_apart"])
+    history = LabHistory(m2m_fields=["kept_apart", "keywords"])
 
     class Meta:
         # Undated work (preprints "in submission") first, as on a CV.
@@ -305,6 +441,18 @@ class Paper(MergeableModel, TimeStampedModel):
             models.CheckConstraint(
                 condition=~Q(published_version=F("pk")), name="paper_not_its_own_version"
             ),
+            models.CheckConstraint(
+                condition=Q(isbn="") | Q(isbn__regex=ISBN_PATTERN), name="paper_isbn_format"
+            ),
+            models.CheckConstraint(
+                condition=Q(issn="") | Q(issn__regex=ISSN_PATTERN), name="paper_issn_format"
+            ),
+            models.CheckConstraint(
+                condition=Q(pdf_url="")
+                | Q(pdf_url__iregex=PDF_URL_PATTERN)
+                | (Q(pdf_url__regex=PDF_PATH_PATTERN) & ~Q(pdf_url__regex=PDF_PARENT_PATTERN)),
+                name="paper_pdf_url_or_relative_path",
+            ),
         ]
 
     def __str__(self):
@@ -315,6 +463,30 @@ class Paper(MergeableModel, TimeStampedModel):
 
     def get_absolute_url(self):
         return reverse("publications:paper", args=[self.slug])
+
+    def clean(self):
+        """Tidy the citation fields as sources write them (publications.validators): pages
+        with an en dash, ISBN and ISSN in their stored form; the validators then judge them."""
+        self.pages = normalize_pages(self.pages)
+        self.isbn = normalize_isbn(self.isbn)
+        self.issn = normalize_issn(self.issn)
+        for name in ("volume", "number", "article_number", "event_place", "event_dates"):
+            setattr(self, name, " ".join(getattr(self, name).split()))
+
+    @property
+    def citation_numbers(self) -> str:
+        """Where in the venue, as a citation prints it: ``17(8):1234–1246``, ``pp. 123–135``
+        without a volume, ``2(3), article 142`` for an article number; "" when none is known."""
+        where = self.volume
+        if self.number:
+            where = f"{where}({self.number})" if where else f"no. {self.number}"
+        if self.pages:
+            if where:
+                return f"{where}:{self.pages}"
+            return f"pp. {self.pages}" if PAGE_DASH in self.pages else f"p. {self.pages}"
+        if self.article_number:
+            return ", ".join(filter(None, (where, f"article {self.article_number}")))
+        return where
 
 
 def mark_field(name: str) -> models.BooleanField:

@@ -36,6 +36,7 @@ def test_counts_per_model(seeded):
         "Institution": 25,
         "Person": 162,
         "Venue": 28,
+        "Keyword": 0,  # the seed documents tag no paper; none are made up
         "Paper": 52,
         "Authorship": 361,
         "PaperAward": 2,

@@ -17,6 +17,7 @@ MODEL_ORDER = (
     "people.Institution",
     "people.Person",
     "publications.Venue",
+    "publications.Keyword",
     "publications.Paper",
     "publications.Authorship",
     "publications.PaperAward",
