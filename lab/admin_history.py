@@ -31,6 +31,7 @@ LABELS = {
     "people.Role": F("title"),
     "people.Award": F("title"),
     "publications.Venue": Coalesce(NullIf(F("short_name"), Value("")), F("name")),
+    "publications.Keyword": F("name"),
     "publications.Paper": F("title"),
     "publications.Authorship": Concat(
         Cast("position", CharField()),

@@ -42,10 +42,13 @@ class InstitutionAdmin(SafeImportExportMixin, CurationAdmin):
     ]
 
     def get_queryset(self, request):
+        # A grouped query loses the model's default ordering; keep it so the autocomplete
+        # paginates a stable order.
         return (
             super()
             .get_queryset(request)
             .annotate(people_count=Count("roles__person", distinct=True))
+            .order_by(*Institution._meta.ordering)
         )
 
     @admin.display(description="people", ordering="people_count")
@@ -124,7 +127,8 @@ class PersonAdmin(PersonLoginAdminMixin, SafeImportExportMixin, CurationAdmin):
     ]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).with_paper_count()
+        # Ordered again for the autocomplete, as the institutions' (a grouped query).
+        return super().get_queryset(request).with_paper_count().order_by(*Person._meta.ordering)
 
     def get_readonly_fields(self, request, obj=None):
         # Linking a login to a person is user management: superusers only.

@@ -9,7 +9,7 @@ from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_http_methods, require_safe
 
-from lab.core.bounds import SHORTENED
+from lab.core.bounds import SHORTENED, query_slug
 from lab.core.cache import cached_fragment, public_page, query_key
 from lab.core.history import recorded
 from people import exports, sections
@@ -71,7 +71,7 @@ def _people_filter(request) -> tuple[Institution | None, str, PersonFilter]:
     """
     lab_slug = request.GET.get("lab")
     if lab_slug:
-        lab = get_object_or_404(Institution.objects.labs(), slug=lab_slug)
+        lab = get_object_or_404(Institution.objects.labs(), slug=query_slug(lab_slug))
     else:
         lab = Institution.objects.filter(slug=settings.LAB_INSTITUTION).first()
     group = request.GET.get("group")

@@ -5,7 +5,7 @@ from django import forms
 from django.conf import settings
 from django.db.models import Q
 
-from lab.core.bounds import BoundedSearchForm
+from lab.core.bounds import BoundedSearchForm, query_slug
 from people.models import Institution, Person
 from publications.enums import PaperStatus, VenueKind
 from publications.models import Paper, Venue
@@ -31,7 +31,7 @@ def person_choices(request):
     The list would hold every co-author ever otherwise: thousands of options. Any person can
     still be picked by slug (links from profiles do), and they then show in the list.
     """
-    wanted = request.GET.get("person", "") if request is not None else ""
+    wanted = query_slug(request.GET.get("person")) if request is not None else ""
     return Person.objects.filter(
         Q(roles__institution__in=lab_institutions()) | Q(slug=wanted)
     ).distinct()

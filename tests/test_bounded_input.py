@@ -89,3 +89,25 @@ def test_parameter_order_and_spelled_out_defaults_hit_the_same_cached_page(
         response = client.get("/publications/?page=1&year_min=2019")
 
     assert response.status_code == 200
+
+
+def _reads(path: str) -> list[str]:
+    """The query parameters the page at ``path`` reads (its page-cache parameters)."""
+    from people.views import PEOPLE_LIST_PARAMS
+    from publications.views import LIST_PARAMS
+
+    return sorted({"/people/": PEOPLE_LIST_PARAMS, "/publications/": LIST_PARAMS}[path])
+
+
+@pytest.mark.parametrize("path", ["/people/", "/publications/"])
+def test_nul_in_any_parameter_a_list_reads_is_never_a_server_error(path):
+    """PostgreSQL refuses NUL in any text it compares: a slug (`?lab=`, `?person=`) or a
+    filter value holding one must give the list, a 404 or a 400, never a 500."""
+    from django.test import Client
+
+    client = Client(raise_request_exception=False)
+    PaperFactory(title="Graph Systems")
+
+    answers = {name: client.get(path, {name: "a\x00b"}).status_code for name in _reads(path)}
+
+    assert {name: status for name, status in answers.items() if status >= 500} == {}

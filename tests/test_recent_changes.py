@@ -115,3 +115,10 @@ def test_staff_without_the_lab_admins_permissions_are_refused(client):
 
 def test_admin_index_links_to_recent_changes(lab_admin_client):
     assert f'href="{URL}"' in lab_admin_client.get("/admin/").content.decode()
+
+
+def test_every_lab_model_has_a_label_in_recent_changes():
+    from lab.admin_history import LABELS
+    from lab.core.records import MODEL_ORDER
+
+    assert set(LABELS) == set(MODEL_ORDER)
