@@ -119,3 +119,25 @@ def test_benchmark_pages_check_fails_exactly_when_a_target_is_missed(tiny_lab):
 def test_benchmark_pages_empty_database_is_an_error(db):
     with pytest.raises(CommandError, match=r"no authored papers: run manage\.py generate_lab"):
         benchmark()
+
+
+def test_benchmark_pages_cold_rebuilds_every_page_from_the_database(tiny_lab):
+    output = benchmark(cold=True)
+
+    rows = table(output, "Visitor, cold (cache cleared before each request)", MEMBER_ROW)
+    warm = table(output, "Visitor, anonymous (page cache)", VISITOR_ROW)
+
+    assert list(rows) == PAGES
+    # Cleared before every request: no page nor fragment is left to serve, every page queries.
+    assert all(int(row["queries"]) > 0 for row in rows.values())
+    assert all(int(row["hit"]) == 0 for row in warm.values())
+    assert {page for page, row in rows.items() if row["target"] == "<=15x"} == {
+        "people list",
+        "publications, page 1",
+        "person (most papers)",
+        "paper (6 authors)",
+    }
+
+
+def test_benchmark_pages_without_cold_prints_no_cold_table(tiny_lab):
+    assert "Visitor, cold" not in benchmark()

@@ -2,10 +2,13 @@
 
 Run it after ``manage.py generate_lab``. Every page is requested through Django's test client
 and the full middleware stack, by a logged-in member (always rendered afresh) and by a visitor
-(served from the page cache after the first request). Each page's median time is divided by the
-median time of a view that returns ``HttpResponse("ok")`` through the same middleware in the
-same run, so the figures compare across machines and loads. This module is also the URLconf the
-benchmark runs under: the site's URLs plus the trivial view.
+(served from the page cache after the first request); with ``--cold`` also by a visitor after
+the whole cache was cleared (not timed) before every request: the first view after any write,
+which empties the page cache, with none of the members' cached fragments either. Each page's
+median time is divided by the median time of a view that returns ``HttpResponse("ok")``
+through the same middleware in the same run, so the figures compare across machines and
+loads. This module is also the URLconf the benchmark runs under: the site's URLs plus the
+trivial view.
 """
 
 import gc
@@ -20,6 +23,7 @@ import django
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.core.cache import cache
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 from django.db.models import Count
@@ -58,7 +62,9 @@ class Page:
     url: str
     member_target: float | None = None
     queries: dict[str, int] = field(default_factory=dict)
-    times: dict[str, list[float]] = field(default_factory=lambda: {"member": [], "visitor": []})
+    times: dict[str, list[float]] = field(
+        default_factory=lambda: {"member": [], "visitor": [], "cold": []}
+    )
     status: dict[str, int] = field(default_factory=dict)
 
     def median_ms(self, who: str) -> float:
@@ -160,8 +166,14 @@ class Command(BaseCommand):
         parser.add_argument(
             "--check", action="store_true", help="Exit non-zero when a target is missed."
         )
+        parser.add_argument(
+            "--cold",
+            action="store_true",
+            help="Also time each page for a visitor with the cache cleared before every request "
+            "(cold: the first view after a write); its target is the member's.",
+        )
 
-    def handle(self, *args, repeat, check, **options):
+    def handle(self, *args, repeat, check, cold=False, **options):
         if repeat < 1:
             raise CommandError("--repeat must be at least 1.")
         # Production-like: no query log, no debug templates; the test client's host.
@@ -180,17 +192,19 @@ class Command(BaseCommand):
                 member = Client(raise_request_exception=False)
                 member.force_login(user)
                 visitor = Client(raise_request_exception=False)
-                trivial_times = self._measure(pages, member, visitor, repeat)
+                trivial_times = self._measure(pages, member, visitor, repeat, cold=cold)
                 invalidation = self._check_invalidation(visitor, facts["paper"])
                 member.logout()
             finally:
                 user.delete()
-        failures = self._report(pages, trivial_times, facts, repeat, invalidation)
+        failures = self._report(pages, trivial_times, facts, repeat, invalidation, cold=cold)
         if check and failures:
             raise CommandError(f"{len(failures)} target(s) missed: {', '.join(failures)}.")
 
-    def _measure(self, pages, member, visitor, repeat) -> dict[str, list[float]]:
+    def _measure(self, pages, member, visitor, repeat, *, cold) -> dict[str, list[float]]:
         clients = {"member": member, "visitor": visitor}
+        if cold:
+            clients["cold"] = visitor
         invalidate_pages()
         for page in pages:
             # Uncached query counts: a member's request, and a visitor's first (a cache miss);
@@ -200,18 +214,27 @@ class Command(BaseCommand):
             page.queries["visitor miss"], response = _counted_get(visitor, page.url)
             page.status["visitor"] = response.status_code
             page.queries["visitor hit"], _response = _counted_get(visitor, page.url)
+            if cold:
+                cache.clear()
+                page.queries["cold"], _response = _counted_get(visitor, page.url)
         for client in clients.values():  # warm-up of the trivial view
             client.get(TRIVIAL_PATH)
         gc.collect()
         gc.freeze()
-        trivial_times: dict[str, list[float]] = {"member": [], "visitor": []}
+        trivial_times: dict[str, list[float]] = {who: [] for who in clients}
         # Every round times the trivial view (as many times as there are pages) and then each
-        # page once, per client, so a slow moment of the machine hits them alike.
-        for _round in range(repeat):
-            for who, client in clients.items():
+        # page once, per client, so a slow moment of the machine hits them alike. The cold
+        # rounds come after the others: their clearing would turn the warm visitor's first
+        # request of a round into a miss.
+        warm = [(who, client) for who, client in clients.items() if who != "cold"]
+        cold_rounds = [[("cold", visitor)]] * repeat if cold else []
+        for round_clients in [warm] * repeat + cold_rounds:
+            for who, client in round_clients:
                 for _page in pages:
                     trivial_times[who].append(_timed_get(client, TRIVIAL_PATH)[0])
                 for page in pages:
+                    if who == "cold":
+                        cache.clear()  # pages, fragments, sessions' cache: all gone
                     elapsed, status = _timed_get(client, page.url)
                     page.times[who].append(elapsed)
                     if status != 200:
@@ -243,7 +266,7 @@ class Command(BaseCommand):
             f"new title {'shown' if shown else 'not shown'})"
         )
 
-    def _report(self, pages, trivial_times, facts, repeat, invalidation) -> list[str]:
+    def _report(self, pages, trivial_times, facts, repeat, invalidation, *, cold) -> list[str]:
         """Print the set-up and the two tables; return the targets missed."""
         write = self.stdout.write
         self._report_setup(facts["prolific"], repeat)
@@ -251,6 +274,9 @@ class Command(BaseCommand):
         trivial_visitor = statistics.median(trivial_times["visitor"]) * 1000
         failures = self._report_member(pages, trivial_member)
         failures += self._report_visitor(pages, trivial_visitor)
+        if cold:
+            trivial_cold = statistics.median(trivial_times["cold"]) * 1000
+            failures += self._report_member(pages, trivial_cold, who="cold")
         write("")
         write(f"invalidation: {invalidation}")
         if not invalidation.startswith("ok"):
@@ -280,26 +306,33 @@ class Command(BaseCommand):
         write("data:     " + ", ".join(f"{count} {name}" for name, count in counts.items()))
         write(f"most prolific person: {prolific.slug} ({prolific.paper_total} papers)")
 
-    def _report_member(self, pages, trivial_member) -> list[str]:
+    def _report_member(self, pages, trivial_member, who="member") -> list[str]:
+        """The table of the uncached requests: a member's, or (``who="cold"``) a visitor's
+        after the cache was cleared; both against the member's target."""
         write = self.stdout.write
         failures = []
         write("")
-        write(f"Member, logged in (uncached): trivial view {trivial_member:.2f} ms")
+        if who == "cold":
+            write(f"Visitor, cold (cache cleared before each request): trivial view "
+                  f"{trivial_member:.2f} ms")
+        else:
+            write(f"Member, logged in (uncached): trivial view {trivial_member:.2f} ms")
         write(TABLE_HEADER)
         for page in pages:
-            median = page.median_ms("member")
+            median = page.median_ms(who)
             ratio = median / trivial_member
-            if page.status["member"] != 200:
-                result = f"FAIL (HTTP {page.status['member']})"
+            status = page.status.get(who, page.status["visitor"])
+            if status != 200:
+                result = f"FAIL (HTTP {status})"
             elif page.member_target is None:
                 result = "-"
             else:
                 result = "PASS" if ratio <= page.member_target else "FAIL"
             target = f"<={page.member_target:g}x" if page.member_target else "-"
             if result.startswith("FAIL"):
-                failures.append(f"member {page.name}")
+                failures.append(f"{who} {page.name}")
             write(
-                f"{page.name:<28} {page.queries['member']:>7} {median:>10.2f} {ratio:>7.1f}x "
+                f"{page.name:<28} {page.queries[who]:>7} {median:>10.2f} {ratio:>7.1f}x "
                 f"{target:>8}  {result}"
             )
         return failures
