@@ -17,11 +17,18 @@ such table, a deadlock, a constraint) is a bug or a conflict, not an outage: it 
 with its traceback when DEBUG is on.
 
 Anonymous pages already in the page cache are still served while the database is down.
+
+``LabCSPMiddleware`` sends the Content-Security-Policy of ``settings.CONTENT_SECURITY_POLICY``
+on every response (docs/security.md, "Content-Security-Policy").
 """
 
 import logging
+from dataclasses import asdict
 
 import psycopg
+from csp.constants import HEADER, SELF, UNSAFE_INLINE
+from csp.middleware import CSPMiddleware
+from csp.utils import build_policy
 from django.conf import settings
 from django.db import InterfaceError, OperationalError, connections
 from django.http import HttpResponse
@@ -90,3 +97,44 @@ class DatabaseUnavailableMiddleware:
             request.path,
         )
         return unavailable_response()
+
+
+#: What Django's debug pages (DEBUG on) hold that the policy refuses: an inline <style>, and on
+#: the 500 page an inline <script> and onclick= handlers, all without a nonce.
+DEBUG_PAGE_DIRECTIVES = {"script-src": [SELF, UNSAFE_INLINE], "style-src": [SELF, UNSAFE_INLINE]}
+#: Django's technical 404 and 500 pages (django/views/templates/technical_*.html) say this.
+DEBUG_PAGE_MARK = b'<meta name="robots" content="NONE,NOARCHIVE">'
+
+
+def is_debug_page(response) -> bool:
+    """Whether ``response`` is Django's technical 404 or 500 page (only shown with DEBUG on)."""
+    return (
+        response.status_code in (404, 500)
+        and not response.streaming
+        and response.get("Content-Type", "").startswith("text/html")
+        and DEBUG_PAGE_MARK in response.content[:1024]
+    )
+
+
+class LabCSPMiddleware(CSPMiddleware):
+    """django-csp's middleware, with the policy on DEBUG's 404 and 500 pages too.
+
+    django-csp sends no header at all on a 404 or 500 when DEBUG is on, so that Django's debug
+    pages, styled and scripted inline, keep working. Here every response carries the policy,
+    DEBUG or not; only those two debug pages get ``'unsafe-inline'`` for their scripts and
+    styles (no nonce, which would switch it off), the rest of the policy kept (no framing, no
+    plugins, forms post here only). The site's own 404s with DEBUG on (a missing photo) stay
+    strict.
+    """
+
+    def process_response(self, request, response):
+        if not settings.DEBUG or response.status_code not in (404, 500):
+            return super().process_response(request, response)
+        parts = self.get_policy_parts(request=request, response=response)
+        if is_debug_page(response):
+            parts.replace = {**(parts.replace or {}), **DEBUG_PAGE_DIRECTIVES}
+            parts.nonce = None
+        policy = build_policy(**asdict(parts))
+        if policy and HEADER not in response and not getattr(response, "_csp_exempt", False):
+            response[HEADER] = policy
+        return response

@@ -12,6 +12,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 from lab.core.limits import DEFAULT_LIMITS
@@ -88,6 +89,8 @@ INSTALLED_APPS = [
     "simple_history",
     # Log-in throttling: failed log-ins counted per username and per client (docs/security.md).
     "axes",
+    # The Content-Security-Policy header (CONTENT_SECURITY_POLICY below); as an app for its checks.
+    "csp",
     "lab",
     "people",
     "publications",
@@ -97,6 +100,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Before WhiteNoise, so every response carries the Content-Security-Policy, static files
+    # too; django-csp's, except that Django's debug pages keep theirs (lab/middleware.py).
+    "lab.middleware.LabCSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # A database that cannot be reached: a plain 503 page, never a traceback (lab/middleware.py).
     "lab.middleware.DatabaseUnavailableMiddleware",
@@ -117,7 +123,9 @@ ROOT_URLCONF = "lab.urls"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [],
+        # Copies of third-party templates, changed for the Content-Security-Policy (no inline
+        # handlers or style attributes): found before the libraries' own (docs/security.md).
+        "DIRS": [BASE_DIR / "lab" / "library_templates"],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -217,6 +225,9 @@ FIXTURE_DIRS = [BASE_DIR / "fixtures"]
 # collected, compressed, hashed copies in STATIC_ROOT (manage.py collectstatic).
 WHITENOISE_USE_FINDERS = DEBUG
 WHITENOISE_AUTOREFRESH = DEBUG
+# Files served at the site's root: /favicon.ico, which browsers ask every page for (the admin's
+# and error pages link no icon; a data: icon would need img-src data: in the policy).
+WHITENOISE_ROOT = BASE_DIR / "lab" / "root"
 
 STATIC_URL = "static/"
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "staticfiles"))
@@ -246,6 +257,16 @@ LAB_DESCRIPTION = os.environ.get(
 # The lab whose current members and alumni the home and people pages show: the slug of an
 # Institution (its units, e.g. a lab's groups, count too).
 LAB_INSTITUTION = os.environ.get("LAB_INSTITUTION", "ising-lab")
+
+# Where a paper's PDF given as a relative file name (al-folio's `pdf = {paper.pdf}`) lives,
+# e.g. https://lab.example.org/assets/pdf/: its link is this URL plus the name. Empty: such a
+# PDF is shown as its file name, not linked (publications.validators.pdf_href).
+PAPER_PDF_BASE_URL = os.environ.get("PAPER_PDF_BASE_URL", "").strip()
+if PAPER_PDF_BASE_URL and not PAPER_PDF_BASE_URL.startswith(("https://", "http://", "/")):
+    raise ImproperlyConfigured(
+        "PAPER_PDF_BASE_URL must be an http(s) URL or a path starting with /, e.g. "
+        f"https://lab.example.org/assets/pdf/ (it is {PAPER_PDF_BASE_URL!r})."
+    )
 
 # Redis when REDIS_URL is set (shared by every app server, so a write invalidates the page
 # cache everywhere); otherwise memory local to the process, fine for one process.
@@ -293,6 +314,27 @@ if not DEBUG:
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+
+# Content-Security-Policy (django-csp, docs/security.md "Content-Security-Policy"): scripts,
+# styles, images, fonts and fetches from this site only; no inline script, style attribute or
+# event handler, unless a <script>/<style> tag carries the request's nonce
+# ({{ request.csp_nonce }}; never on a page the page cache keeps for visitors, whose nonce
+# would be stale); no plugins, no <base>, no framing by anyone, forms post here only. The
+# same in production and with DEBUG on: only Django's own debug 404 and 500 pages (DEBUG on)
+# get inline styles and scripts (lab.middleware.LabCSPMiddleware).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, NONCE],
+        # Photos are served from /media/ on this site; nothing needs data: or other hosts.
+        "img-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+    }
+}
 SESSION_COOKIE_HTTPONLY = True
 
 LOGGING = {

@@ -1,7 +1,13 @@
 """Browser tests: Playwright drives the system's headless Chromium against pytest-django's
 ``live_server``. ``playwright install`` cannot download here, so the browser is the one
-``tools/browsers.py`` finds (and the test run installs when missing)."""
+``tools/browsers.py`` finds (and the test run installs when missing).
 
+Every test that uses ``page`` (or watches a context of its own with ``browser_problems``) fails
+when anything went wrong in the browser meanwhile: a Content-Security-Policy violation, an
+error in the console, an uncaught JavaScript error, or a script, stylesheet, image or fetch
+answered with an error (``BrowserProblems``; checked after the test's own assertions)."""
+
+import contextlib
 import json
 from pathlib import Path
 
@@ -14,6 +20,7 @@ from django.core.cache import cache
 from django.core.management import call_command
 from django.core.management.color import no_style
 from django.db import connection, connections, transaction
+from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import sync_playwright
 
 from lab.groups import LAB_ADMINS, MEMBERS
@@ -93,6 +100,80 @@ class SeedData:
 
 seed = SeedData()
 
+# Every page reports its Content-Security-Policy violations to its console, saying what was
+# refused, by which directive and where: the browser's own message does not for every kind.
+CSP_REPORTER = """
+document.addEventListener("securitypolicyviolation", (event) => {
+  console.error(
+    `Content-Security-Policy violation: ${event.effectiveDirective} refused `
+    + `${event.blockedURI || "inline code"} on ${event.documentURI} `
+    + `(${event.sourceFile || "the page"}, line ${event.lineNumber}) ${event.sample}`
+  );
+});
+"""
+
+
+class BrowserProblems:
+    """What went wrong in the pages of the browser contexts it watches: Content-Security-Policy
+    violations, console errors, uncaught JavaScript errors, and scripts, stylesheets, images and
+    fetches answered with an error. A page a test opens may itself answer an error (a lockout
+    is a 429, a missing record a 404): that is the test's to check, so documents are not
+    counted, nor the console's "Failed to load resource" that the browser logs for them."""
+
+    def __init__(self):
+        self.found: list[str] = []
+        self.contexts: list = []
+
+    def watch(self, context) -> None:
+        """Watch every page of ``context``, popups included; call before opening any."""
+        context.add_init_script(CSP_REPORTER)
+        context.on("console", self._console)
+        context.on("weberror", lambda error: self.found.append(f"uncaught error: {error.error}"))
+        context.on("response", self._response)
+        self.contexts.append(context)
+
+    def _console(self, message) -> None:
+        if message.type == "error" and not message.text.startswith("Failed to load resource"):
+            where = message.page.url if message.page else message.location.get("url")
+            self.found.append(f"console error on {where}: {message.text}")
+
+    def _response(self, response) -> None:
+        kind = response.request.resource_type
+        if response.status >= 400 and kind != "document":
+            self.found.append(f"{response.status} for the {kind} {response.url}")
+
+    def take(self) -> list[str]:
+        """What was found so far, once every open page's events have arrived; forgotten."""
+        for context in self.contexts:
+            for tab in context.pages:
+                with contextlib.suppress(PlaywrightError):  # closed, or navigating away
+                    tab.evaluate("() => new Promise((done) => setTimeout(done, 50))")
+        found, self.found = list(dict.fromkeys(self.found)), []
+        return found
+
+
+PROBLEMS = pytest.StashKey[BrowserProblems]()
+
+
+@pytest.fixture
+def browser_problems(request) -> BrowserProblems:
+    """The watch of this test's browser contexts; the test fails if it found anything."""
+    problems = BrowserProblems()
+    request.node.stash[PROBLEMS] = problems
+    return problems
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item):
+    """After a browser test's own assertions: nothing may have gone wrong in its pages."""
+    result = yield
+    problems = item.stash.get(PROBLEMS, None)
+    if problems is not None:
+        found = problems.take()
+        if found:
+            pytest.fail("Problems in the browser:\n" + "\n".join(found), pytrace=False)
+    return result
+
 
 @pytest.fixture(scope="session")
 def chromium_path() -> str:
@@ -147,12 +228,13 @@ def browser(request, chromium_path, monkeypatch):
 
 
 @pytest.fixture
-def page(live_server, lab_data, browser):
-    """A fresh browser tab (own cookies) at desktop width, on the live server."""
+def page(live_server, lab_data, browser, browser_problems):
+    """A fresh browser tab (own cookies) at desktop width, on the live server, watched."""
     context = browser.new_context(
         base_url=live_server.url, viewport=VIEWPORTS["desktop"], accept_downloads=True
     )
     context.set_default_timeout(TIMEOUT_MS)
+    browser_problems.watch(context)
     tab = context.new_page()
     yield tab
     context.close()

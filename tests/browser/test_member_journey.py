@@ -19,9 +19,10 @@ BIO = (
 
 
 @pytest.fixture
-def visitor_page(browser, live_server):
+def visitor_page(browser, live_server, browser_problems):
     """A second tab with its own cookies: someone not logged in, on a phone."""
     context = browser.new_context(base_url=live_server.url, viewport=VIEWPORTS["phone"])
+    browser_problems.watch(context)
     yield context.new_page()
     context.close()
 

@@ -12,6 +12,7 @@ from django.contrib.auth import get_permission_codename
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import DatabaseError, models
 from django.db.models import ForeignKey
+from django.utils.safestring import SafeString, mark_safe
 from import_export import resources, widgets
 from import_export.resources import Diff
 
@@ -21,6 +22,23 @@ from lab.core.importing.service import FileProblem, ImportProblem
 from lab.core.importing.widgets import NaturalKeyInstanceLoader, SlugWidget, cell_text
 from lab.core.spreadsheets import EscapedExportMixin
 from lab.core.uploads import UploadError, check_columns, check_unique, source_row
+
+#: How django-import-export's preview (diff-match-patch's ``diff_prettyHtml``) marks what a
+#: cell gains and loses, and the same marks without the style attributes, which the
+#: Content-Security-Policy refuses: lab/static/lab/admin.css colours them instead
+#: (docs/security.md, "Content-Security-Policy").
+STYLED_MARKS = {
+    '<ins style="background:#e6ffe6;">': "<ins>",
+    '<del style="background:#ffe6e6;">': "<del>",
+}
+
+
+def unstyled(html: str) -> SafeString:
+    """The preview's cell without style attributes. Safe: the cell's text is escaped before the
+    marks are added, so no text can look like a mark."""
+    for styled, plain in STYLED_MARKS.items():
+        html = html.replace(styled, plain)
+    return mark_safe(html)  # noqa: S308 - django-import-export's escaped diff, less its styles
 
 
 class LabDiff(Diff):
@@ -41,6 +59,9 @@ class LabDiff(Diff):
             for header, before, after in zip(headers, self.left, self.right, strict=False)
             if before != after
         ]
+
+    def as_html(self) -> list[SafeString]:
+        return [unstyled(cell) for cell in super().as_html()]
 
 
 def permission(model, action: str) -> str:
