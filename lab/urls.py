@@ -15,6 +15,7 @@ admin.site.index_template = "admin/lab/workbook_admin_index.html"
 urlpatterns = [
     path("", views.home, name="home"),
     path("search/", views.search, name="search"),
+    path("healthz/", views.healthz, name="healthz"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     # The one-time set-password link of a new member login (people.admin_accounts). The

@@ -2,6 +2,7 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.db.models import F
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -15,6 +16,18 @@ from publications.models import Paper, Venue
 
 SEARCH_LIMIT = 10
 RECENT_PAPERS = 8
+
+
+@require_safe
+def healthz(request):
+    """A liveness check for a load balancer or a monitor: this app server answers requests.
+
+    It reads neither the database nor the cache (so it says nothing about them) and is never
+    cached, which also makes it the trivial request the load test measures the pages against
+    (``manage.py load_test``, docs/benchmarks.md)."""
+    response = HttpResponse("ok\n", content_type="text/plain; charset=utf-8")
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 @require_safe
