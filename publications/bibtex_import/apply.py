@@ -1,30 +1,39 @@
-"""Applying a plan, all or nothing: who may import, and ``bibtex_import``.
+"""Applying a plan: who may import, and ``bibtex_import``.
 
-``bibtex_import(text=..., user=...)`` plans again inside one transaction and, only when no entry
-has an error (and the plan is still the one previewed), creates the new venues, people, papers
-and byline rows and records each new record in the admin log. Duplicates are never created.
+``bibtex_import(text=..., user=...)`` plans again inside one transaction and, when no entry has
+an error (and the plan is still the one previewed), creates the new venues, people, keywords,
+papers, byline rows and awards and records each new venue, person and paper in the admin log.
+With ``skip_errors=True`` (the lab admin's "import all but the entries with errors") the entries
+with errors are left out and returned in ``BibtexResult.skipped``; the others are imported as
+usual. Duplicates are never created. Every record gets its first version in one ``recorded``
+block ("BibTeX import", one time for the whole import).
 
 The number of queries does not grow with the number of entries: the slugs of each table are
-read once and each kind of record is inserted in bulk (SQLite splits a big insert into
-batches). Bulk inserts send no ``post_save``, so the page cache is invalidated explicitly.
+read once, papers, their keyword links and the admin log go in as plain values in one statement
+each (``lab.core.bulk.insert_rows``; the papers' ids are read back in one query), venues, people,
+keywords and awards in bulk, the byline rows through the byline service's bulk form. Bulk
+inserts send no ``post_save``, so the page cache is invalidated explicitly.
 """
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from django.contrib.admin.models import ADDITION, LogEntry
+from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
+from django.utils import timezone
 from django.utils.text import slugify
 
+from lab.core.bulk import adapt_datetime, insert_rows
 from lab.core.cache import invalidate_pages
 from lab.core.history import record_versions, recorded
 from lab.core.slugs import unique_slugs
 from people.models import Person
 from people.names import normalize_name
 from people.services import apply_same_as
-from publications.bibtex_import.entries import NewPerson, NewVenue, PlannedEntry
+from publications.bibtex_import.entries import CITATION_FIELDS, NewPerson, NewVenue, PlannedEntry
 from publications.bibtex_import.plan import BibtexPlan, bibtex_plan
-from publications.models import Paper, Venue
+from publications.models import Keyword, Paper, PaperAward, Venue
 from publications.services import AuthorSpec, papers_set_authorships
 
 #: What a BibTeX import needs: it adds papers (and so must be one who may change them, as for
@@ -47,8 +56,8 @@ def may_import_bibtex(user) -> bool:
 
 
 class BibtexPlanError(ValueError):
-    """Raised by bibtex_import when the plan has errors, or is not the one previewed (the
-    records changed in between); nothing was written."""
+    """Raised by bibtex_import when the plan has errors (and they may not be skipped), or is
+    not the one previewed (the records changed in between); nothing was written."""
 
     def __init__(self, plan: BibtexPlan, message: str = ""):
         self.plan = plan
@@ -61,6 +70,9 @@ class BibtexResult:
     papers: list[Paper] = field(default_factory=list)
     people: list[Person] = field(default_factory=list)
     venues: list[Venue] = field(default_factory=list)
+    keywords: list[Keyword] = field(default_factory=list)
+    #: The entries left out for their errors (``skip_errors=True``), in the order of the file.
+    skipped: list[PlannedEntry] = field(default_factory=list)
 
 
 def _paper_slug_text(title: str, year: int | None) -> str:
@@ -71,45 +83,71 @@ def _paper_slug_text(title: str, year: int | None) -> str:
 
 
 def bibtex_import(
-    *, text: str, user, fingerprint: str = "", same_as: Sequence[str] = ()
+    *,
+    text: str,
+    user,
+    fingerprint: str = "",
+    same_as: Sequence[str] = (),
+    skip_errors: bool = False,
+    max_bytes: int | None = None,
 ) -> BibtexResult:
-    """Create the papers of ``text`` (see the module docstring), all or nothing, recorded in the
-    admin log as added by ``user``.
+    """Create the papers of ``text`` (see the module docstring), recorded in the admin log and
+    in history as added by ``user``.
 
-    Raises BibtexPlanError, having written nothing, when any entry has an error, or when
-    ``fingerprint`` (of the previewed plan) is given and the plan is no longer that one.
-    Every record gets a first version, "BibTeX import", in ``user``'s name. ``same_as`` are the
+    Raises BibtexPlanError, having written nothing, when an entry has an error and
+    ``skip_errors`` is false, when nothing but errors would remain, or when ``fingerprint`` (of
+    the previewed plan) is given and the plan is no longer that one. ``same_as`` are the
     preview's confirmed choices of an existing person for a new name
     (``people.services.same_as_choices``): those names become aliases first, so they match.
+    ``max_bytes`` caps the text (None: the caller has checked the upload).
     """
     with transaction.atomic(), recorded(LOG_MESSAGE_REASON, user=user):
-        return _import(text=text, user=user, fingerprint=fingerprint, same_as=same_as)
+        return _import(
+            text=text,
+            user=user,
+            fingerprint=fingerprint,
+            same_as=same_as,
+            skip_errors=skip_errors,
+            max_bytes=max_bytes,
+        )
 
 
-def _import(*, text: str, user, fingerprint: str, same_as: Sequence[str]) -> BibtexResult:
-    plan = bibtex_plan(text)
-    if not plan.ok:
+def _check(plan: BibtexPlan, skip_errors: bool) -> None:
+    if plan.ok:
+        return
+    if not skip_errors or plan.file_errors or not plan.new_papers:
         raise BibtexPlanError(plan)
+
+
+def _import(*, text, user, fingerprint, same_as, skip_errors, max_bytes) -> BibtexResult:
+    plan = bibtex_plan(text, max_bytes=max_bytes)
+    _check(plan, skip_errors)
     if fingerprint and plan.fingerprint() != fingerprint:
         raise BibtexPlanError(
             plan, "The records changed since the preview: check the new preview and confirm again."
         )
     if apply_same_as(same_as, user=user):
-        plan = bibtex_plan(text)  # the chosen names now match their people
-        if not plan.ok:
-            raise BibtexPlanError(plan)
-    result = BibtexResult(plan=plan)
-    result.venues, venues = _create_venues(list(plan.new_venues.values()))
-    result.people, people = _create_people(list(plan.new_people.items()))
+        plan = bibtex_plan(text, max_bytes=max_bytes)  # the chosen names now match their people
+        _check(plan, skip_errors)
+    result = BibtexResult(plan=plan, skipped=plan.with_errors)
+    now = timezone.now()
+    result.venues, venues = _create_venues(plan.venues_to_create())
+    result.people, people = _create_people(plan.people_to_create())
+    result.keywords, keywords = _create_keywords(plan)
     entries = plan.new_papers
-    result.papers = _create_papers(entries, venues)
-    # Bulk inserts send no signals: the first versions are recorded in bulk too.
-    for model, created in ((Venue, result.venues), (Person, result.people), (Paper, result.papers)):
-        record_versions(model, created, "+", links=False)
+    result.papers = _create_papers(entries, venues, now)
+    linked = _link_keywords(entries, result.papers, keywords)
+    # Bulk inserts send no signals: the first versions are recorded in bulk too (the papers'
+    # with their keyword links).
+    record_versions(Venue, result.venues, "+", links=False)
+    record_versions(Person, result.people, "+", links=False)
+    record_versions(Keyword, result.keywords, "+", links=False)
+    record_versions(Paper, result.papers, "+", links=linked)
     _create_authorships(entries, result.papers, people)
+    _create_awards(entries, result.papers)
     # bulk_create sends no post_save signal: forget the cached pages here.
     invalidate_pages()
-    _log_additions(user, [*result.venues, *result.people, *result.papers])
+    _log_additions(user, [*result.venues, *result.people, *result.papers], now)
     return result
 
 
@@ -137,27 +175,95 @@ def _create_people(
     return created, {key: person for (key, _), person in zip(new_people, created, strict=True)}
 
 
-def _create_papers(entries: list[PlannedEntry], venues: dict[int, Venue]) -> list[Paper]:
+def _create_keywords(plan: BibtexPlan) -> tuple[list[Keyword], dict[str, Keyword]]:
+    """The keywords created, and every keyword the entries name, by its name case-folded."""
+    names = plan.keywords_to_create()
+    slugs = unique_slugs(Keyword.objects.all(), names, max_length=100)
+    created = Keyword.objects.bulk_create(
+        Keyword(name=name, slug=slug) for name, slug in zip(names, slugs, strict=True)
+    )
+    every = dict(plan.keywords)
+    every.update((keyword.name.casefold(), keyword) for keyword in created)
+    return created, every
+
+
+#: The columns of a new paper, as ``_create_papers`` writes them.
+PAPER_FIELDS = (
+    *("created", "modified", "title", "slug", "venue", "year", "month", "status"),
+    *CITATION_FIELDS,
+    *("authors_complete", "selected", "system_name", "curator_note", "former_slugs"),
+)
+
+
+def _create_papers(
+    entries: list[PlannedEntry], venues: dict[int, Venue], now
+) -> list[Paper]:
+    """Insert the papers as plain values (bulk_create's per-value work was most of a big
+    import's time), then read their ids back by their creation time, in one query."""
     slugs = unique_slugs(
         Paper.objects.all(), [_paper_slug_text(entry.title, entry.year) for entry in entries]
     )
-    return Paper.objects.bulk_create(
-        Paper(
+    papers = []
+    for entry, slug in zip(entries, slugs, strict=True):
+        venue = venues[id(entry.new_venue)] if entry.new_venue else entry.venue
+        paper = Paper(
             title=entry.title,
             slug=slug,
-            venue=venues[id(entry.new_venue)] if entry.new_venue else entry.venue,
+            venue=venue,
             year=entry.year,
             month=entry.month,
             status=entry.status,
-            doi=entry.doi,
-            arxiv_id=entry.arxiv_id,
-            url=entry.url,
-            abstract=entry.abstract,
-            note=entry.note,
             authors_complete=entry.authors_complete,
+            selected=entry.selected,
+            created=now,
+            modified=now,
+            **{name: getattr(entry, name) for name in CITATION_FIELDS},
         )
-        for entry, slug in zip(entries, slugs, strict=True)
+        papers.append(paper)
+    stamp = adapt_datetime(now)
+    insert_rows(
+        Paper,
+        PAPER_FIELDS,
+        (
+            (
+                stamp,
+                stamp,
+                paper.title,
+                paper.slug,
+                paper.venue_id,
+                paper.year,
+                paper.month,
+                paper.status,
+                *(getattr(paper, name) for name in CITATION_FIELDS),
+                paper.authors_complete,
+                paper.selected,
+                "",
+                "",
+                "",
+            )
+            for paper in papers
+        ),
     )
+    by_slug = {paper.slug: paper for paper in papers}
+    for slug, pk in Paper.objects.filter(created=now).order_by().values_list("slug", "pk"):
+        if slug in by_slug:
+            by_slug[slug].pk = pk
+            by_slug[slug]._state.adding = False
+    return papers
+
+
+def _link_keywords(
+    entries: list[PlannedEntry], papers: list[Paper], keywords: dict[str, Keyword]
+) -> bool:
+    """The papers' keyword links, as plain values in one statement; whether there are any."""
+    through = Paper.keywords.through
+    rows = [
+        (paper.pk, keywords[name.casefold()].pk)
+        for entry, paper in zip(entries, papers, strict=True)
+        for name in entry.keywords
+    ]
+    insert_rows(through, ("paper", "keyword"), rows)
+    return bool(rows)
 
 
 def _create_authorships(
@@ -176,8 +282,41 @@ def _create_authorships(
     papers_set_authorships(authors=bylines, new={paper.pk for paper in papers})
 
 
-def _log_additions(user, created: list) -> None:
-    if created:
-        LogEntry.objects.log_actions(
-            user_id=user.pk, queryset=created, action_flag=ADDITION, change_message=LOG_MESSAGE
+def _create_awards(entries: list[PlannedEntry], papers: list[Paper]) -> None:
+    """al-folio's award of each paper (PaperAward), with its first version."""
+    created = PaperAward.objects.bulk_create(
+        PaperAward(paper=paper, title=title)
+        for entry, paper in zip(entries, papers, strict=True)
+        for title in entry.awards
+    )
+    record_versions(PaperAward, created, "+", links=False)
+
+
+def _log_additions(user, created: list, now) -> None:
+    """One admin log entry per record created, as plain values in one statement (what
+    ``LogEntry.objects.log_actions`` writes, without building a LogEntry per record)."""
+    if not created:
+        return
+    stamp = adapt_datetime(now)
+    types = {}
+    rows = []
+    for record in created:
+        model = type(record)
+        if model not in types:
+            types[model] = ContentType.objects.get_for_model(model, for_concrete_model=False).pk
+        rows.append(
+            (stamp, user.pk, types[model], str(record.pk), str(record)[:200], ADDITION, LOG_MESSAGE)
         )
+    insert_rows(
+        LogEntry,
+        (
+            "action_time",
+            "user",
+            "content_type",
+            "object_id",
+            "object_repr",
+            "action_flag",
+            "change_message",
+        ),
+        rows,
+    )

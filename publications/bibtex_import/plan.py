@@ -3,22 +3,31 @@
 ``bibtex_plan(text)`` reads the entries (``publications.bibtex_import.parse``), then, for the
 entries without errors:
 
-- venues: matches each booktitle or journal to a known venue by name, short name or a short
-  name printed in it ("USENIX ATC '24"), else plans a ``NewVenue`` (one per normalised name);
+- venues: matches each booktitle or journal to a known venue (``_VenueIndex``): by its name as
+  written, by its series' name normalised (``venues.venue_key``: "&" and "and", case,
+  "Proceedings of the 29th", years, the place and dates DBLP appends), by a short name the file
+  gives (al-folio's ``abbr``, ACM's ``series``, the one in the booktitle: "{MSR} 2024",
+  "(NSDI '24)"), by a journal abbreviation (DBLP's "Proc. {VLDB} Endow."), or by a known short
+  name printed in it ("USENIX ATC '24"); else plans a ``NewVenue``, one per series however many
+  spellings the file has (three spellings of CIKM are one venue);
 - duplicates: marks the entries that are already papers (same DOI, same arXiv id, or the same
   normalised title and year) or repeat an earlier entry of the file; they are never imported;
 - authors: matches the ordered byline to people by name or alias through one PersonMatcher
   (``byline_resolve``, the admin's byline service), or plans a ``NewPerson`` with the fields
   ``person_create`` would give (split name); its fields are validated here, without the
-  per-person queries of ``full_clean``.
+  per-person queries of ``full_clean``;
+- keywords: which of the entries' keywords are already there (case aside);
+- publisher: kept on the paper only where it is not the venue's publisher.
 
-The number of queries does not grow with the number of entries: people, venues and candidate
-duplicates are loaded once (three queries in all). ``BibtexPlan.fingerprint`` is what a
-confirmation carries, so that an import does only what its preview showed.
+The number of queries does not grow with the number of entries: people, venues (with their
+publishers) and candidate duplicates are loaded once, and the keywords when entries have some
+(three or four queries in all). ``BibtexPlan.fingerprint`` is what a confirmation carries, so
+that an import does only what its preview showed.
 """
 
 import hashlib
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
@@ -29,29 +38,19 @@ from people.matching import PersonMatcher
 from people.models import Person
 from people.names import normalize_name, split_name
 from publications.bibtex_import.entries import NewPerson, NewVenue, PlannedAuthor, PlannedEntry
+from publications.bibtex_import.fields import CONFERENCE_TYPES, JOURNAL_TYPES
 from publications.bibtex_import.parse import (
-    CONFERENCE_TYPES,
-    JOURNAL_TYPES,
+    MAX_BIBTEX_BYTES,
+    BibtexFile,
     check_bibtex_text,
-    normalize_title,
-    read_entries,
+    read_file,
 )
+from publications.bibtex_import.text import normalize_title
+from publications.bibtex_import.venues import abbreviates, short_key, venue_key
 from publications.byline import MARK_FIELDS, BylineError
 from publications.enums import VenueKind
-from publications.models import Paper, Venue
+from publications.models import Keyword, Paper, Venue
 from publications.services import byline_resolve
-
-_PROCEEDINGS = re.compile(
-    r"^(?:in\s+)?(?:the\s+)?(?:proceedings|proc\.)\s+of\s+(?:the\s+)?", re.IGNORECASE
-)
-_ORDINAL = re.compile(
-    r"\b(?:[0-9]+(?:st|nd|rd|th)|first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|"
-    r"tenth|eleventh|twelfth|[a-z]+teenth|[a-z]+tieth|[a-z]+ty-[a-z]+(?:st|nd|rd|th))\b",
-    re.IGNORECASE,
-)
-_YEARISH = re.compile(r"(?:\b(?:19|20)[0-9]{2}\b|['’][0-9]{2}\b)")
-_PARENTHESES = re.compile(r"\(([^()]*)\)")
-_ACRONYM = re.compile(r"^[A-Za-z][A-Za-z0-9\-+]{1,49}$")
 
 
 @dataclass
@@ -60,7 +59,10 @@ class BibtexPlan:
     entries: list[PlannedEntry] = field(default_factory=list)
     file_errors: list[str] = field(default_factory=list)
     new_people: dict[str, NewPerson] = field(default_factory=dict)  # by normalised name
-    new_venues: dict[str, NewVenue] = field(default_factory=dict)  # normalised name -> venue
+    new_venues: dict[str, NewVenue] = field(default_factory=dict)  # venue key -> venue
+    #: Keywords already here, by their name in lower case.
+    keywords: dict[str, Keyword] = field(default_factory=dict)
+    file: BibtexFile = field(default_factory=BibtexFile)
 
     @property
     def errors(self) -> list[str]:
@@ -78,6 +80,57 @@ class BibtexPlan:
     def duplicates(self) -> list[PlannedEntry]:
         return [entry for entry in self.entries if entry.action == "duplicate"]
 
+    @property
+    def with_errors(self) -> list[PlannedEntry]:
+        return [entry for entry in self.entries if entry.action == "error"]
+
+    @property
+    def references(self) -> list[str]:
+        """The keys of the @proceedings (or books) entries name in their crossref."""
+        return list(self.file.references)
+
+    @property
+    def can_skip_errors(self) -> bool:
+        """Whether "import all but the entries with errors" would import something."""
+        return not self.file_errors and bool(self.with_errors) and bool(self.new_papers)
+
+    def people_to_create(self) -> list[tuple[str, NewPerson]]:
+        """The new people the entries that would be imported bring (by normalised name), in
+        the order of the file: an entry with an error brings none."""
+        wanted = {}
+        for entry in self.new_papers:
+            for author in entry.authors:
+                if author.person is None:
+                    key = normalize_name(author.name)
+                    wanted.setdefault(key, self.new_people[key])
+        return list(wanted.items())
+
+    def venues_to_create(self) -> list[NewVenue]:
+        wanted = {id(e.new_venue): e.new_venue for e in self.new_papers if e.new_venue}
+        return list(wanted.values())
+
+    def keywords_to_create(self) -> list[str]:
+        wanted: dict[str, str] = {}
+        for entry in self.new_papers:
+            for name in entry.keywords:
+                if name.casefold() not in self.keywords:
+                    wanted.setdefault(name.casefold(), name)
+        return list(wanted.values())
+
+    def not_kept_summary(self) -> list[tuple[str, str, str, int]]:
+        """(field, kind, reason, number of entries) of what the file has and the import does not
+        keep, the unknown fields first: the preview's table of fields not imported."""
+        counts = Counter(
+            (item.field, item.kind, item.reason if item.kind != "value" else "")
+            for entry in self.entries
+            for item in entry.not_kept
+        )
+        order = {"unknown": 0, "value": 1, "ignored": 2}
+        return sorted(
+            ((name, kind, reason, count) for (name, kind, reason), count in counts.items()),
+            key=lambda row: (order[row[1]], row[0]),
+        )
+
     def fingerprint(self) -> str:
         """What applying the plan would do, as a short digest: a confirmation carries the
         previewed one, so an import never does other than what the preview showed."""
@@ -94,10 +147,12 @@ class BibtexPlan:
         return hashlib.sha256(repr(outline).encode()).hexdigest()[:32]
 
 
-def bibtex_plan(text: str) -> BibtexPlan:
-    """What importing ``text`` would do, without writing anything (the preview)."""
-    plan = BibtexPlan(text=check_bibtex_text(text))
-    plan.entries = read_entries(text)
+def bibtex_plan(text: str, *, max_bytes: int | None = MAX_BIBTEX_BYTES) -> BibtexPlan:
+    """What importing ``text`` would do, without writing anything (the preview). ``max_bytes``
+    is the size cap (None: none, for the benchmark; uploads are capped where they are read)."""
+    plan = BibtexPlan(text=check_bibtex_text(text, max_bytes=max_bytes))
+    plan.file = read_file(text)
+    plan.entries = plan.file.entries
     if not plan.entries:
         plan.file_errors.append("The file has no BibTeX entries (@article{…}, @inproceedings{…}).")
         return plan
@@ -105,82 +160,147 @@ def bibtex_plan(text: str) -> BibtexPlan:
     _match_venues(plan)
     _find_duplicates(plan)
     _match_authors(plan)
+    _match_keywords(plan)
     return plan
 
 
 # --- Venues -----------------------------------------------------------------------------------
 
 
-def _clean_venue_name(text: str) -> tuple[str, str]:
-    """(name, short name) of a venue as a booktitle prints it:
-    "Proceedings of the 21st USENIX Symposium on ... (NSDI '24)" -> ("USENIX Symposium on ...",
-    "NSDI")."""
-    short = ""
-    for inside in _PARENTHESES.findall(text):
-        candidate = " ".join(_YEARISH.sub(" ", inside).split()).strip(" ,-")
-        if _ACRONYM.match(candidate):
-            short = candidate
-    name = _PARENTHESES.sub(" ", text)
-    name = _PROCEEDINGS.sub("", name.strip())
-    name = _ORDINAL.sub(" ", name)
-    name = _YEARISH.sub(" ", name)
-    name = " ".join(name.replace(" ,", ",").split()).strip(" ,:-–")
-    return name or text, short
+class _VenueIndex:
+    """The known venues by the labels an entry may match them by, and the new venues the file
+    brings by the same labels, so that every spelling of one series finds one venue."""
+
+    def __init__(self, venues: list[Venue]):
+        self.by_label: dict[str, list[Venue]] = {}
+        self.by_key: dict[str, list[Venue]] = {}
+        self.by_short: dict[str, list[Venue]] = {}
+        for venue in venues:
+            for label in {venue.name.casefold(), venue.short_name.casefold()} - {""}:
+                self.by_label.setdefault(label, []).append(venue)
+            self.by_key.setdefault(venue_key(venue.name), []).append(venue)
+            if venue.short_name:
+                self.by_short.setdefault(short_key(venue.short_name), []).append(venue)
+        self.venues = venues
+        self.printed_shorts = [v for v in venues if len(v.short_name) >= 2]
+        self.new_by_key: dict[str, NewVenue] = {}
+        self.new_by_short: dict[str, NewVenue] = {}
+
+    @staticmethod
+    def _one(candidates: list[Venue] | None) -> Venue | None:
+        return candidates[0] if candidates and len(candidates) == 1 else None
+
+    def known(self, text: str, key: str, shorts: list[str], name: str) -> Venue | None:
+        for found in (
+            self._one(self.by_label.get(text.casefold())),
+            self._one(self.by_key.get(key)) if key else None,
+            *(self._one(self.by_short.get(short_key(s))) for s in shorts if s),
+            self._abbreviated(name),
+            self._printed_short(text),
+        ):
+            if found is not None:
+                return found
+        return None
+
+    def _abbreviated(self, name: str) -> Venue | None:
+        if "." not in name:
+            return None
+        return self._one([v for v in self.venues if abbreviates(name, v.name)])
+
+    def _printed_short(self, text: str) -> Venue | None:
+        # A known short name as a word of the booktitle ("USENIX ATC '24"): case-sensitive,
+        # since acronyms are printed in their case and "micro" or "sc" are ordinary words.
+        found = [
+            v
+            for v in self.printed_shorts
+            if v.short_name in text
+            and re.search(rf"(?<![\w-]){re.escape(v.short_name)}(?![\w-])", text)
+        ]
+        if found:
+            longest = max(len(v.short_name) for v in found)
+            return self._one([v for v in found if len(v.short_name) == longest])
+        return None
+
+    def new(self, key: str, shorts: list[str], name: str) -> NewVenue | None:
+        found = self.new_by_key.get(key)
+        for short in shorts:
+            found = found or self.new_by_short.get(short_key(short))
+        if found is None and "." in name:
+            found = next(
+                (new for new in self.new_by_key.values() if abbreviates(name, new.name)), None
+            )
+        return found
+
+    def remember(self, new: NewVenue, key: str, name: str) -> None:
+        self.new_by_key.setdefault(key, new)
+        if new.short_name:
+            self.new_by_short.setdefault(short_key(new.short_name), new)
+        if abbreviates(new.name, name):
+            # The file spells the journal out after abbreviating it: the venue gets the name.
+            new.name = name
 
 
 def _match_venues(plan: BibtexPlan) -> None:
-    wanted = [e for e in plan.entries if not e.errors and getattr(e, "venue_text", "")]
+    wanted = [e for e in plan.entries if not e.errors and e.venue_parts is not None]
     if not wanted:
         return
-    venues = list(Venue.objects.only("id", "name", "short_name", "slug", "kind"))
-    by_key: dict[str, list[Venue]] = {}
-    for venue in venues:
-        for label in {venue.name, venue.short_name}:
-            if label:
-                by_key.setdefault(label.casefold(), []).append(venue)
-    by_short = [v for v in venues if len(v.short_name) >= 2]
+    venues = list(
+        Venue.objects.select_related("publisher").only(
+            "id", "name", "short_name", "slug", "kind", "publisher__name", "publisher__short_name"
+        )
+    )
+    index = _VenueIndex(venues)
+    longest = Venue._meta.get_field("name").max_length
+    shortest = Venue._meta.get_field("short_name").max_length
     for entry in wanted:
-        text = entry.venue_text
-        name, short = _clean_venue_name(text)
-        venue = _venue_lookup(by_key, text, name, short, by_short)
+        parts = entry.venue_parts
+        shorts = [s for s in (entry.venue_short, parts.short) if s]
+        key = venue_key(parts.name)
+        venue = index.known(entry.venue_text, key, shorts, parts.name)
         if venue is not None:
             entry.venue = venue
+            _keep_publisher_if_own(entry, venue)
             continue
-        kind = _new_venue_kind(entry, text)
-        if text == "arXiv":
-            name, short = "arXiv", "arXiv"
-        key = normalize_title(name)
-        new = plan.new_venues.setdefault(key, NewVenue(name=name, short_name=short, kind=kind))
-        if not new.short_name and short:
-            new.short_name = short
-        if len(new.name) > (longest := Venue._meta.get_field("name").max_length):
+        new = index.new(key, shorts, parts.name)
+        if new is None:
+            short = (shorts[0] if shorts else "")[:shortest]
+            new = NewVenue(name=parts.name, short_name=short, kind=_new_venue_kind(entry, parts))
+        elif not new.short_name and shorts:
+            new.short_name = shorts[0][:shortest]
+        index.remember(new, key, parts.name)
+        plan.new_venues.setdefault(key, new)
+        if len(new.name) > longest:
             entry.error(f"the venue name is longer than {longest} characters")
         entry.new_venue = new
 
 
-def _venue_lookup(by_key, text, name, short, by_short) -> Venue | None:
-    for label in (text, name, short):
-        candidates = by_key.get(label.casefold(), []) if label else []
-        if len(candidates) == 1:
-            return candidates[0]
-    # A known short name as a word of the booktitle ("USENIX ATC '24"): case-sensitive, since
-    # acronyms are printed in their case and "micro" or "sc" are ordinary words.
-    found = [
-        v for v in by_short if re.search(rf"(?<![\w-]){re.escape(v.short_name)}(?![\w-])", text)
-    ]
-    if found:
-        longest = max(len(v.short_name) for v in found)
-        found = [v for v in found if len(v.short_name) == longest]
-        if len(found) == 1:
-            return found[0]
-    return None
+def _same_publisher(text: str, publisher) -> bool:
+    """Whether the file's publisher is the venue's: "ACM", "{ACM}", "ACM New York, NY" and
+    "Association for Computing Machinery" are ACM; "USENIX Association" is USENIX."""
+    written = normalize_title(text)
+    for label in (publisher.name, publisher.short_name):
+        known = normalize_title(label or "")
+        if known and (written == known or written.startswith(known + " ")):
+            return True
+    return False
 
 
-def _new_venue_kind(entry: PlannedEntry, text: str) -> str:
-    if text == "arXiv":
+def _keep_publisher_if_own(entry: PlannedEntry, venue: Venue) -> None:
+    if (
+        entry.publisher
+        and venue.publisher is not None
+        and _same_publisher(entry.publisher, venue.publisher)
+    ):
+        entry.publisher = ""  # the venue's own publisher: not the paper's
+
+
+def _new_venue_kind(entry: PlannedEntry, parts) -> str:
+    if entry.venue_text == "arXiv":
         return VenueKind.PREPRINT
+    if parts.journal:
+        return VenueKind.JOURNAL
     if entry.entry_type in CONFERENCE_TYPES:
-        return VenueKind.WORKSHOP if "workshop" in text.casefold() else VenueKind.CONFERENCE
+        return VenueKind.WORKSHOP if "workshop" in parts.name.casefold() else VenueKind.CONFERENCE
     if entry.entry_type in JOURNAL_TYPES:
         return VenueKind.JOURNAL
     return VenueKind.OTHER
@@ -282,3 +402,13 @@ def _new_person(name: str, parts: dict[str, tuple[str, str]]) -> NewPerson:
         given, family = split_name(name)
     return NewPerson(name=name, given_name=given, family_name=family)
 
+
+# --- Keywords ---------------------------------------------------------------------------------
+
+
+def _match_keywords(plan: BibtexPlan) -> None:
+    if not any(entry.keywords for entry in plan.new_papers):
+        return
+    # All of them, compared in Python: SQLite's lower() folds ASCII only, so a query by
+    # lower-case name would miss "Überwachung" for "überwachung". A lab has some hundreds.
+    plan.keywords = {k.name.casefold(): k for k in Keyword.objects.only("id", "name", "slug")}

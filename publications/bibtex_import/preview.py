@@ -1,18 +1,31 @@
-"""The plan as plain text, for the ``import_bibtex`` command (the admin renders it as a page).
+"""The plan as plain text, for the ``import_bibtex`` command (the admin renders it as a page),
+and the .bib of the entries with errors, to fix and import again.
 
-It only reads a ``BibtexPlan``: one line per entry (new, duplicate, or each of its errors), then
-the new people and venues, then the counts.
+It only reads a ``BibtexPlan``: one line per entry (new, duplicate, or each of its errors, with
+the fields not imported), then the new people, venues and keywords, then the counts.
 """
 
 from collections.abc import Iterable
 
+from publications.bibtex_import.entries import PlannedEntry
 from publications.bibtex_import.plan import BibtexPlan
+
+
+def _where(entry: PlannedEntry) -> str:
+    venue = entry.venue_label + (" (new venue)" if entry.new_venue else "")
+    return ", ".join(part for part in (venue, str(entry.year or "")) if part)
+
+
+def _not_kept(entry: PlannedEntry) -> str:
+    if not entry.not_kept:
+        return ""
+    return " — not imported: " + ", ".join(dict.fromkeys(item.field for item in entry.not_kept))
 
 
 def plan_lines(plan: BibtexPlan) -> Iterable[str]:
     """The preview as lines of text: one per entry, then the new people and venues."""
     for entry in plan.entries:
-        label = entry.key or f"(line {entry.line})"
+        label = entry.label
         if entry.action == "error":
             for message in entry.errors:
                 yield f"ERROR      {message}"
@@ -23,30 +36,55 @@ def plan_lines(plan: BibtexPlan) -> Iterable[str]:
                 target = f"entry {entry.duplicate_of_entry} of this file"
             yield f"duplicate  {label}: {entry.duplicate_reason} as {target}; not imported"
         else:
-            where = ", ".join(
-                part
-                for part in (
-                    entry.venue_label + (" (new venue)" if entry.new_venue else ""),
-                    str(entry.year or ""),
-                )
-                if part
-            )
             byline = "; ".join(
-                author.name + (" (new)" if author.is_new else "") for author in entry.authors
+                name + (" (new)" if author.is_new else "")
+                for name, author in zip(entry.marked_authors, entry.authors, strict=True)
             )
             if not entry.authors_complete:
                 byline += "; et al."
-            yield f"new        {label}: {entry.title} [{where}] {byline}"
-    if plan.new_people:
-        names = [new.name for new in plan.new_people.values()]
+            yield f"new        {label}: {entry.title} [{_where(entry)}] {byline}{_not_kept(entry)}"
+    if plan.references:
+        yield "Used by crossref, not papers: " + "; ".join(plan.references)
+    for name, kind, reason, count in plan.not_kept_summary():
+        what = {"unknown": "unknown field", "ignored": reason, "value": "values not kept"}[kind]
+        yield f"Not imported: {name} ({what}), {count} entr{'y' if count == 1 else 'ies'}"
+    new_people = plan.people_to_create()
+    if new_people:
+        names = [new.name for _, new in new_people]
         yield f"New people ({len(names)}): " + "; ".join(names)
-    if plan.new_venues:
+    new_venues = plan.venues_to_create()
+    if new_venues:
         names = [
             f"{new.name} ({new.short_name})" if new.short_name not in ("", new.name) else new.name
-            for new in plan.new_venues.values()
+            for new in new_venues
         ]
         yield f"New venues ({len(names)}): " + "; ".join(names)
+    new_keywords = plan.keywords_to_create()
+    if new_keywords:
+        yield f"New keywords ({len(new_keywords)}): " + "; ".join(new_keywords)
     yield (
         f"{len(plan.new_papers)} new, {len(plan.duplicates)} duplicate, "
-        f"{sum(1 for e in plan.entries if e.action == 'error')} with errors"
+        f"{len(plan.with_errors)} with errors"
     )
+
+
+def skipped_bibtex(plan: BibtexPlan, entries: Iterable[PlannedEntry] | None = None) -> str:
+    """The entries with errors (or ``entries``) as the file wrote them, each after comment lines
+    saying what is wrong, with the file's @string definitions and the @proceedings they
+    crossref: a .bib to fix and import again."""
+    entries = list(plan.with_errors if entries is None else entries)
+    lines = [
+        "% Entries not imported, as the file wrote them. Fix what the comment above each says",
+        "% and import this file again.",
+        "",
+    ]
+    if plan.file.strings:
+        lines += [*plan.file.strings, ""]
+    lent = {key.casefold(): raw for key, raw in plan.file.references.items()}
+    wanted = {entry.crossref.casefold() for entry in entries if entry.crossref}
+    lines += [raw + "\n" for key, raw in lent.items() if key in wanted]
+    for entry in entries:
+        # An "@" in a comment would start a block for BibTeX: the reasons are written without.
+        lines += [f"% {message.replace('@', '')}" for message in entry.errors]
+        lines += [entry.raw.strip(), ""]
+    return "\n".join(lines)
