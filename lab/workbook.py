@@ -2,9 +2,10 @@
 record, exported and imported in one step (docs/workbook.md).
 
 Sheets, in the order an import needs them (each may refer only to sheets before it):
-institutions, people, venues, papers (bylines and paper awards in their cells), affiliations
-(optional: the institutions of a byline's authors, by paper and position), roles, awards,
-service. Each sheet's columns are those of the model's admin resource (docs/spreadsheets.md).
+institutions, people, venues, keywords (optional: slugs and names, to rename keywords), papers
+(bylines, keywords and paper awards in their cells), affiliations (optional: the institutions
+of a byline's authors, by paper and position), roles, awards, service. Each sheet's columns
+are those of the model's admin resource (docs/spreadsheets.md).
 
 Import (``import_workbook``): every sheet goes through ``lab.core.importing.import_dataset`` in
 dependency order, inside ONE outer transaction. A problem in any sheet rolls back every sheet
@@ -13,8 +14,8 @@ back at the end whatever happens. Problems name the sheet: "Sheet papers, row 5,
 no venue “nsdii”". Unknown sheet names and missing sheets are errors about the file as a whole.
 
 Export (``workbook_sheets``, ``write_workbook``): rows are produced one at a time. Papers, the big
-sheet, come from ``paper_rows``: the papers, their byline rows and their awards are read as
-plain tuples by three queries whose rows arrive in the same order and are merged in Python, so
+sheet, come from ``paper_rows``: the papers, their byline rows, awards and keywords are read as
+plain tuples by four queries whose rows arrive in the same order and are merged in Python, so
 the number of queries stays constant (the people matcher adds one) and memory does not grow
 with the number of papers. The XLSX is written in openpyxl's write-only mode.
 """
@@ -35,6 +36,7 @@ from people.resources import AwardResource, InstitutionResource, PersonAdminReso
 from publications.models import Paper
 from publications.resources import (
     AffiliationResource,
+    KeywordResource,
     PaperAdminResource,
     ServiceResource,
     VenueResource,
@@ -69,6 +71,8 @@ SHEETS: tuple[Sheet, ...] = in_model_order(
         Sheet("institutions", InstitutionResource),
         Sheet("people", PersonAdminResource),
         Sheet("venues", VenueResource),
+        # Optional: a paper's keywords cell makes the keywords it names; this sheet renames.
+        Sheet("keywords", KeywordResource, required=False),
         Sheet("papers", PaperAdminResource),
         Sheet("affiliations", AffiliationResource, required=False),
         Sheet("roles", RoleResource),

@@ -14,9 +14,10 @@ from people.services import apply_same_as, same_as_choices
 from publications.admin_bibtex import BibtexImportAdminMixin
 from publications.byline import MARK_SUMMARY, BylineError, coauthors_of
 from publications.duplicates import paper_suggestions, venue_suggestions
-from publications.models import Authorship, Paper, PaperAward, Service, Venue
+from publications.models import Authorship, Keyword, Paper, PaperAward, Service, Venue
 from publications.resources import (
     AuthorshipResource,
+    KeywordResource,
     PaperAdminResource,
     PaperAwardResource,
     ServiceResource,
@@ -64,6 +65,32 @@ class VenueAdmin(SafeImportExportMixin, CurationAdmin):
             .get_queryset(request)
             .annotate(paper_count=Count("papers"))
             .order_by(*Venue._meta.ordering)
+        )
+
+    @admin.display(description="papers", ordering="paper_count")
+    def paper_count(self, obj):
+        return obj.paper_count
+
+
+@admin.register(Keyword)
+class KeywordAdmin(SafeImportExportMixin, CurationAdmin):
+    """Keywords are mostly made by imports (a name nobody has becomes one); here a lab admin
+    renames one (its slug, so its links, stay) or deletes one (its papers lose the tag)."""
+
+    resource_classes = [KeywordResource]
+    list_display = ["name", "slug", "paper_count"]
+    search_fields = ["name", "slug"]
+    prepopulated_fields = {"slug": ["name"]}
+    readonly_fields = ["created", "modified"]
+
+    def get_queryset(self, request):
+        # A grouped query loses the model's default ordering; keep it so the autocomplete
+        # paginates a stable order.
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(paper_count=Count("papers"))
+            .order_by(*Keyword._meta.ordering)
         )
 
     @admin.display(description="papers", ordering="paper_count")
@@ -209,8 +236,9 @@ class PaperAdmin(BibtexImportAdminMixin, SafeImportExportMixin, CurationAdmin):
         "arxiv_id",
         "authorships__person__name",
         "authorships__printed_name",
+        "keywords__name",
     ]
-    autocomplete_fields = ["venue", "published_version", "kept_apart"]
+    autocomplete_fields = ["venue", "published_version", "kept_apart", "keywords"]
     prepopulated_fields = {"slug": ["title"]}
     readonly_fields = ["created", "modified"]
     date_hierarchy = "modified"
@@ -219,8 +247,38 @@ class PaperAdmin(BibtexImportAdminMixin, SafeImportExportMixin, CurationAdmin):
         (None, {"fields": ["title", "system_name", "slug", "byline", "authors_complete"]}),
         ("Where and when", {"fields": ["venue", ("year", "month"), "status", "selected"]}),
         (
+            "Citation",
+            {
+                "description": "What a citation prints after the venue's name, as the paper "
+                "gives it; leave empty what the source does not give.",
+                "fields": [
+                    ("volume", "number"),
+                    ("pages", "article_number"),
+                    "publisher",
+                    "series",
+                    ("isbn", "issn"),
+                    ("event_place", "event_dates"),
+                ],
+            },
+        ),
+        (
             "Content and links",
-            {"fields": ["abstract", "doi", "arxiv_id", "url", "pdf_url", "code_url"]},
+            {
+                "fields": [
+                    "abstract",
+                    "keywords",
+                    "doi",
+                    "arxiv_id",
+                    "url",
+                    "pdf_url",
+                    "code_url",
+                    "slides_url",
+                    "poster_url",
+                    "video_url",
+                    "website_url",
+                    "google_scholar_id",
+                ]
+            },
         ),
         (
             "Versions and curation",
@@ -289,7 +347,7 @@ class PaperAdmin(BibtexImportAdminMixin, SafeImportExportMixin, CurationAdmin):
     history_list_display = ["byline_at_version"]
 
     def export_resource_rows(self, resource, queryset, *, fields, **kwargs):
-        """Papers are exported from plain tuples in four streamed queries (``paper_rows``: the
+        """Papers are exported from plain tuples in five streamed queries (``paper_rows``: the
         same cells as the resource's Dataset, several times faster), unless the change list is
         sorted by something ``paper_rows`` cannot follow."""
         if not can_stream(queryset):

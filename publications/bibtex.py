@@ -13,6 +13,16 @@ person's given and family names, else their displayed name split by people.names
 name that does not split is kept whole in braces (``{Lab Consortium}``). An incomplete byline
 ends in ``and others`` (BibTeX's "et al.").
 
+The citation details follow the venue: ``series``, ``volume``, ``number``, ``pages`` (the
+stored en dash written ``--``), ``articleno`` (ACM's field for an article number), then
+``publisher`` (the paper's own, when it differs from the venue's), ``address`` (the event's
+place, for a proceedings paper), ``isbn``, ``issn``; ``keywords`` joins the keyword names with
+", " (names never hold a comma). The paper's links beside ``url`` are written under the names
+al-folio reads, ``pdf``, ``code``, ``slides``, ``poster``, ``video``, ``website`` (a relative
+PDF file name as it is, as al-folio writes it): styles ignore fields they do not know, and the
+lab's importers read them back. Left out: the event's dates (no field takes them as written)
+and the Google Scholar id (for the al-folio export only).
+
 Text is Unicode, kept as is (UTF-8 file): biber/biblatex and modern BibTeX read it, and
 bibtexparser parses it back unchanged. The characters LaTeX treats as commands are escaped
 (``& % $ # _ { } ~ ^ \\``); ``--`` is written ``-{}-`` so it does not become a dash. In titles,
@@ -37,8 +47,19 @@ from django.db.models import Prefetch, prefetch_related_objects
 
 from people.names import split_name
 from publications.enums import PaperStatus, VenueKind
-from publications.models import Authorship, Paper
+from publications.models import Authorship, Keyword, Paper
+from publications.validators import PAGE_DASH
 
+#: The paper's links as the fields al-folio's bibliography reads (``pdf = {paper.pdf}`` for a
+#: file in its assets/pdf folder); BibTeX and biblatex styles ignore fields they do not know.
+LINK_FIELDS = (
+    ("pdf", "pdf_url"),
+    ("code", "code_url"),
+    ("slides", "slides_url"),
+    ("poster", "poster_url"),
+    ("video", "video_url"),
+    ("website", "website_url"),
+)
 MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 KEY_STOPWORDS = frozenset(
     {"a", "an", "the", "on", "of", "in", "for", "to", "towards", "toward", "with", "and", "or"}
@@ -97,6 +118,14 @@ def paper_authorships(paper: Paper) -> list[Authorship]:
             [paper], Prefetch("authorships", queryset=Authorship.objects.in_order())
         )
     return list(paper.authorships.all())
+
+
+def paper_keywords(paper: Paper) -> list[Keyword]:
+    """The paper's keywords, from Paper.objects.for_list()'s prefetch, or fetched (once) into
+    the same cache when the paper came without it."""
+    if "keywords" not in getattr(paper, "_prefetched_objects_cache", {}):
+        prefetch_related_objects([paper], "keywords")
+    return list(paper.keywords.all())
 
 
 def author_name_parts(authorship: Authorship) -> tuple[str, str]:
@@ -173,11 +202,13 @@ def paper_entry(paper: Paper, key: str) -> Entry:
     elif paper.venue is not None and paper.status != PaperStatus.UNDER_REVIEW:
         # A preprint server or another kind of venue: where the work can be found.
         fields.append(Field("howpublished", latex_escape(paper.venue.name)))
+    fields += _citation_fields(paper)
     if paper.year:
         fields.append(Field("year", str(paper.year)))
     if paper.month:
         # The standard month macros (jan, feb, ...) so styles print the month in their language.
         fields.append(Field("month", MONTHS[paper.month - 1], enclosing="no-enclosing"))
+    fields += _publication_fields(paper, kind)
     if paper.doi:
         fields.append(Field("doi", _verbatim(paper.doi)))
     if paper.url:
@@ -185,12 +216,51 @@ def paper_entry(paper: Paper, key: str) -> Entry:
     if paper.arxiv_id:
         fields.append(Field("eprint", _verbatim(paper.arxiv_id)))
         fields.append(Field("archiveprefix", "arXiv"))
+    keywords = [latex_escape(keyword.name) for keyword in paper_keywords(paper)]
+    if keywords:
+        fields.append(Field("keywords", ", ".join(keywords)))
+    fields += [
+        Field(name, _verbatim(getattr(paper, attribute)))
+        for name, attribute in LINK_FIELDS
+        if getattr(paper, attribute)
+    ]
     # Only the status goes into the note: the public note ("Invited Submission to ;login:") is
     # for the paper's page, and the curators' note (Paper.curator_note) is on no page or file.
     note = _status_note(paper)
     if note:
         fields.append(Field("note", latex_escape(note)))
     return Entry(kind, key, fields)
+
+
+def _citation_fields(paper: Paper) -> list[Field]:
+    """Where in the venue: series, volume, number, pages (``123--135``), articleno."""
+    fields = []
+    if paper.series:
+        fields.append(Field("series", latex_escape(paper.series)))
+    for name in ("volume", "number"):
+        if getattr(paper, name):
+            fields.append(Field(name, latex_escape(getattr(paper, name))))
+    if paper.pages:
+        # The en dash stored between first and last page is BibTeX's "--".
+        fields.append(Field("pages", latex_escape(paper.pages).replace(PAGE_DASH, "--")))
+    if paper.article_number:
+        fields.append(Field("articleno", latex_escape(paper.article_number)))
+    return fields
+
+
+def _publication_fields(paper: Paper, kind: str) -> list[Field]:
+    """The paper's own publisher, the event's place (``address`` of a proceedings paper, as
+    BibTeX styles print it), ISBN and ISSN. The event's dates have no BibTeX field that takes
+    them as written ("April 15–16, 2024"; biblatex's ``eventdate`` wants ISO dates): left out."""
+    fields = []
+    if paper.publisher:
+        fields.append(Field("publisher", latex_escape(paper.publisher)))
+    if paper.event_place and kind == "inproceedings":
+        fields.append(Field("address", latex_escape(paper.event_place)))
+    for name in ("isbn", "issn"):
+        if getattr(paper, name):
+            fields.append(Field(name, _verbatim(getattr(paper, name))))
+    return fields
 
 
 def citation_keys(papers: Iterable[Paper]) -> dict[int, str]:

@@ -36,7 +36,7 @@ def papers_response(papers: QuerySet[Paper], fmt: str, *, filename: str, request
     # and a second Prefetch of the same relation would clash.
     papers = papers.prefetch_related(None).for_list()
     if fmt in SPREADSHEET_FORMATS and can_stream(papers):
-        # Big lists: rows made one at a time from four streamed queries (lab.workbook),
+        # Big lists: rows made one at a time from five streamed queries (publications.rows),
         # never a whole tablib Dataset in memory. Same cells as the branch below.
         resource = PaperResource()
         rows = paper_rows(resource, papers, native=fmt == "xlsx")

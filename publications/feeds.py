@@ -57,6 +57,10 @@ class _PaperFeed(Feed):
         # Atom allows several authors but Django's generator writes one: all names, in order.
         return ", ".join(a.display_name for a in paper.authorships.all()) or None
 
+    def item_categories(self, paper: Paper) -> list[str]:
+        # Atom categories: the paper's keywords (prefetched by for_list()).
+        return [keyword.name for keyword in paper.keywords.all()]
+
     def item_pubdate(self, paper: Paper):
         return paper.created
 

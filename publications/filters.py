@@ -8,7 +8,7 @@ from django.db.models import Q
 from lab.core.bounds import BoundedSearchForm, query_slug
 from people.models import Institution, Person
 from publications.enums import PaperStatus, VenueKind
-from publications.models import Paper, Venue
+from publications.models import Keyword, Paper, Venue
 
 SORT_CHOICES = [
     ("newest", "Newest first"),
@@ -35,6 +35,15 @@ def person_choices(request):
     return Person.objects.filter(
         Q(roles__institution__in=lab_institutions()) | Q(slug=wanted)
     ).distinct()
+
+
+def keyword_choices(request):
+    """The keywords some paper has, plus whichever the request asks for (a keyword link from
+    a paper of a version left out of the list still validates): keywords no paper uses are not
+    offered."""
+    wanted = query_slug(request.GET.get("keyword")) if request is not None else ""
+    used = Paper.keywords.through.objects.values("keyword_id")
+    return Keyword.objects.filter(Q(pk__in=used) | Q(slug=wanted))
 
 
 class PaperFilter(django_filters.FilterSet):
@@ -70,6 +79,13 @@ class PaperFilter(django_filters.FilterSet):
         to_field_name="slug",
         empty_label="Any venue",
     )
+    keyword = django_filters.ModelChoiceFilter(
+        label="Keyword",
+        queryset=keyword_choices,
+        to_field_name="slug",
+        method="filter_keyword",
+        empty_label="Any keyword",
+    )
     kind = django_filters.ChoiceFilter(
         label="Venue kind",
         field_name="venue__kind",
@@ -99,6 +115,9 @@ class PaperFilter(django_filters.FilterSet):
 
     def filter_institution(self, queryset, name, value):
         return queryset.by_institution(value)
+
+    def filter_keyword(self, queryset, name, value):
+        return queryset.tagged(value)
 
     def filter_selected(self, queryset, name, value):
         # An unticked box means "all papers", not "papers that are not selected".

@@ -174,6 +174,9 @@ class PaperQuerySet(SlugQuerySet):
     def in_year(self, year: int):
         return self.filter(year=year)
 
+    def tagged(self, keyword: "Keyword"):
+        return self.filter(keywords=keyword)
+
     def works(self):
         """Each work once: these papers less the earlier versions (preprints) of a paper that is
         among them too. An earlier version whose published paper is not among them stays: a list
@@ -205,17 +208,19 @@ class PaperQuerySet(SlugQuerySet):
         )
 
     def for_list(self):
-        """Everything a list of papers shows, in a fixed number of queries: the venue, the
-        ordered byline with its people, and the awards."""
+        """Everything a list of papers shows and a citation carries, in a fixed number of
+        queries: the venue, the ordered byline with its people, the awards and the keywords."""
         return self.select_related("venue").prefetch_related(
             Prefetch("authorships", queryset=Authorship.objects.in_order()),
             "awards",
+            "keywords",
         )
 
     def for_display(self):
         """A list of papers on a page: as for_list(), but each byline row loads only what a
-        byline prints (the person's name and slug, the printed name, the marks), and with the
-        links to the papers' other versions (with_versions: one more query). A prolific
+        byline prints (the person's name and slug, the printed name, the marks), each keyword
+        its name and slug, and with the links to the papers' other versions (with_versions: one
+        more query). A prolific
         person's page has thousands of byline rows; building whole people for them took
         about as long as rendering the page."""
         byline = Authorship.objects.in_order().only(
@@ -226,9 +231,14 @@ class PaperQuerySet(SlugQuerySet):
             "person__name",
             "person__slug",
         )
+        keywords = Keyword.objects.only("name", "slug")
         return (
             self.select_related("venue")
-            .prefetch_related(Prefetch("authorships", queryset=byline), "awards")
+            .prefetch_related(
+                Prefetch("authorships", queryset=byline),
+                "awards",
+                Prefetch("keywords", queryset=keywords),
+            )
             .with_versions()
         )
 
@@ -464,9 +474,16 @@ class Paper(MergeableModel, TimeStampedModel):
     def get_absolute_url(self):
         return reverse("publications:paper", args=[self.slug])
 
+    def clean_fields(self, exclude=None):
+        # Tidied first: the field validators (and max_length) judge the stored form, so
+        # "ISBN 978 1 939133 39 7" is taken as 978-1-939133-39-7 rather than refused.
+        self.clean()
+        super().clean_fields(exclude=exclude)
+
     def clean(self):
         """Tidy the citation fields as sources write them (publications.validators): pages
-        with an en dash, ISBN and ISSN in their stored form; the validators then judge them."""
+        with an en dash, ISBN and ISSN in their stored form. Idempotent; run before the field
+        validators (clean_fields), which then judge the tidied values."""
         self.pages = normalize_pages(self.pages)
         self.isbn = normalize_isbn(self.isbn)
         self.issn = normalize_issn(self.issn)

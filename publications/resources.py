@@ -9,7 +9,11 @@ byline box takes it: ``Qinghao Hu*; Meng Zhang*; Peng Sun``; a namesake carries 
 (``Hao Wang <hao-wang-2>``) so the cell resolves to the same people when read back. On import the
 cell goes through the admin's own services (``byline_resolve``, ``paper_set_authorships``):
 authors are matched by name or alias, a name nobody has becomes a new person (listed in the
-preview), an ambiguous one is a row error. Awards are one cell, joined by "; ".
+preview), an ambiguous one is a row error. Awards are one cell, joined by "; ". Keywords are
+one cell too, by name (``GPU; machine learning``; "," separates them as well): a name matches
+its keyword whatever the case, and a name nobody has becomes a new keyword
+(``publications.services.papers_set_keywords``). Keywords are renamed through their own
+resource (``KeywordResource``, by slug).
 
 The venue column holds the venue's *slug* (``nsdi``): it is unique and stable, whereas short
 names may be blank or shared and full names are long and get reworded. Exported with
@@ -33,17 +37,45 @@ from people.matching import PersonMatcher
 from people.models import Institution, Person
 from people.names import normalize_name
 from publications.byline import MARK_FIELDS, BylineError, format_byline
-from publications.models import Authorship, Paper, PaperAward, Service, Venue
+from publications.models import Authorship, Keyword, Paper, PaperAward, Service, Venue
 from publications.services import (
     AuthorSpec,
+    KeywordError,
+    KeywordIndex,
     authorship_put,
     byline_authors,
     byline_resolve,
     paper_byline,
     papers_set_authorships,
+    papers_set_keywords,
+    split_keywords,
 )
+from publications.services.keywords import check_keyword_name, keyword_key
 
 AWARD_SEPARATOR = LIST_SEPARATOR
+KEYWORD_SEPARATOR = LIST_SEPARATOR
+#: The citation details after the venue: volume ... event dates (docs/spreadsheets.md).
+CITATION_FIELDS = (
+    "volume",
+    "number",
+    "pages",
+    "article_number",
+    "publisher",
+    "series",
+    "isbn",
+    "issn",
+    "event_place",
+    "event_dates",
+)
+LINK_FIELDS = (
+    "url",
+    "pdf_url",
+    "code_url",
+    "slides_url",
+    "poster_url",
+    "video_url",
+    "website_url",
+)
 PAPER_FIELDS = (
     "slug",
     "title",
@@ -52,11 +84,11 @@ PAPER_FIELDS = (
     "year",
     "month",
     "status",
+    *CITATION_FIELDS,
     "doi",
     "arxiv_id",
-    "url",
-    "pdf_url",
-    "code_url",
+    *LINK_FIELDS,
+    "keywords",
     "awards",
     "selected",
     "authors_complete",
@@ -93,15 +125,30 @@ class VenueResource(LabResource):
         return queryset.select_related("publisher")
 
 
+class KeywordResource(LabResource):
+    """Keywords by slug, with their names: renaming one here renames it on every paper. A
+    paper row names its keywords in one cell (``keywords``), so this sheet is needed only to
+    rename them."""
+
+    class Meta(LabResource.Meta):
+        model = Keyword
+        import_id_fields = ("slug",)
+        fields = ("slug", "name")
+        export_order = fields
+
+
 class PaperResource(LabResource):
     """The public download's columns; importable in the admin (see PaperAdminResource)."""
 
     authors = fields.Field(column_name="authors")
     venue = fields.Field(attribute="venue", column_name="venue", widget=SlugWidget(Venue))
+    keywords = fields.Field(column_name="keywords")
     awards = fields.Field(column_name="awards")
 
-    relation_columns = ("authors", "awards")
-    also_writes = (Authorship, PaperAward, Person)
+    relation_columns = ("authors", "keywords", "awards")
+    also_writes = (Authorship, PaperAward, Person, Keyword)
+    # A new paper's first version records its keywords, written just before it.
+    links_written = ("keywords",)
 
     class Meta(LabResource.Meta):
         model = Paper
@@ -115,6 +162,8 @@ class PaperResource(LabResource):
         self._bylines: dict[Paper, list[AuthorSpec]] = {}
         self._new_papers: set[int] = set()
         self._new_awards: list[PaperAward] = []
+        self._keywords: dict[Paper, list[str]] = {}
+        self._keyword_index: KeywordIndex | None = None
 
     def get_queryset(self):
         return Paper.objects.for_list()
@@ -135,6 +184,16 @@ class PaperResource(LabResource):
     def dehydrate_awards(self, paper: Paper) -> str:
         return AWARD_SEPARATOR.join(award.title for award in paper.awards.all())
 
+    def dehydrate_keywords(self, paper: Paper) -> str:
+        return KEYWORD_SEPARATOR.join(keyword.name for keyword in paper.keywords.all())
+
+    @property
+    def keyword_index(self) -> KeywordIndex:
+        # Every keyword, read once for the whole import.
+        if self._keyword_index is None:
+            self._keyword_index = KeywordIndex()
+        return self._keyword_index
+
     # -- import --------------------------------------------------------------------------------
 
     def resolve_relations(self, row, columns):
@@ -147,6 +206,14 @@ class PaperResource(LabResource):
                 )
             except BylineError as error:
                 raise ValidationError({"authors": str(error)}) from None
+        if "keywords" in columns:
+            names = split_keywords(cell_text(row["keywords"]))
+            try:
+                for name in names:
+                    check_keyword_name(name)
+            except KeywordError as error:
+                raise ValidationError({"keywords": str(error)}) from None
+            resolved["keywords"] = names
         if "awards" in columns:
             titles = split_list(row["awards"])
             repeated = next((t for i, t in enumerate(titles) if t in titles[:i]), None)
@@ -166,6 +233,9 @@ class PaperResource(LabResource):
             authorships = paper.authorships.all()
             signature = [(a.person_id, a.printed_name, a.marks) for a in authorships]
             return signature, paper_byline(paper, matcher=self.matcher)
+        if column == "keywords":
+            names = [keyword.name for keyword in paper.keywords.all()]
+            return sorted(keyword_key(n) for n in names), KEYWORD_SEPARATOR.join(names)
         titles = [award.title for award in paper.awards.all()]
         return sorted(titles), AWARD_SEPARATOR.join(sorted(titles))
 
@@ -182,11 +252,23 @@ class PaperResource(LabResource):
             return signature, format_byline(
                 [e for e, _ in resolved], with_slug=lambda e: bool(e.slug)
             )
+        if column == "keywords":
+            # A name matches its keyword whatever the case: "GPU" is the keyword "gpu".
+            names = [
+                (self.keyword_index.find(name) or Keyword(name=name)).name for name in resolved
+            ]
+            return sorted(keyword_key(n) for n in names), KEYWORD_SEPARATOR.join(
+                sorted(names, key=keyword_key)
+            )
         return sorted(resolved), AWARD_SEPARATOR.join(sorted(resolved))
 
     def save_relations(self, paper, resolved, *, new):
+        if new:
+            self._new_papers.add(paper.pk)
         if "authors" in resolved:
             self._save_authors(paper, resolved["authors"], new=new)
+        if "keywords" in resolved:
+            self._keywords[paper] = resolved["keywords"]
         if "awards" in resolved:
             self._save_awards(paper, resolved["awards"], new=new)
 
@@ -204,8 +286,6 @@ class PaperResource(LabResource):
         # Written with every other paper's, in a fixed number of queries at the end of the
         # import (finish_import), through the byline service.
         self._bylines[paper] = byline_authors(resolved, matcher=self.matcher, created=self.created)
-        if new:
-            self._new_papers.add(paper.pk)
 
     def _save_awards(self, paper, titles, *, new):
         existing = set() if new else {award.title for award in paper.awards.all()}
@@ -215,6 +295,12 @@ class PaperResource(LabResource):
             paper.awards.filter(title__in=removed).delete()
         self._new_awards.extend(PaperAward(paper=paper, title=title) for title in added)
 
+    def record_history(self):
+        """The keywords are written first: the papers' versions record them."""
+        papers_set_keywords(keywords=self._keywords, new=self._new_papers, versions=False)
+        self._keywords = {}
+        super().record_history()
+
     def finish_import(self):
         papers_set_authorships(authors=self._bylines, new=self._new_papers)
         PaperAward.objects.bulk_create(self._new_awards, batch_size=1000)
@@ -223,7 +309,8 @@ class PaperResource(LabResource):
 
 class PaperAdminResource(PaperResource):
     """Every curated field of a paper: the download's columns plus the system name, the
-    published version (of a preprint, by slug), the curators' note and the former slugs.
+    Google Scholar id (kept for the al-folio export, shown on no page), the published version
+    (of a preprint, by slug), the curators' note and the former slugs.
 
     The published version may be a paper further down the file (the list puts undated
     preprints first), so it is linked at the end of the import, when every row is in."""
@@ -239,6 +326,7 @@ class PaperAdminResource(PaperResource):
             *PAPER_FIELDS[:2],
             "system_name",
             *PAPER_FIELDS[2:],
+            "google_scholar_id",
             "published_version",
             "curator_note",
             "former_slugs",
@@ -386,9 +474,7 @@ class AffiliationResource(AuthorshipResource):
         """Only byline rows that have affiliations (get_queryset also serves the import)."""
         with_affiliations = Authorship.affiliations.through.objects.values("authorship_id")
         return (
-            self.get_queryset()
-            .filter(pk__in=with_affiliations)
-            .order_by("paper__slug", "position")
+            self.get_queryset().filter(pk__in=with_affiliations).order_by("paper__slug", "position")
         )
 
 
@@ -427,6 +513,13 @@ class ServiceResource(LabResource):
 
 #: The publications app's complete resources, in the order a whole-lab import needs them.
 RESOURCES = in_model_order(
-    (VenueResource, PaperAdminResource, AuthorshipResource, PaperAwardResource, ServiceResource),
+    (
+        VenueResource,
+        KeywordResource,
+        PaperAdminResource,
+        AuthorshipResource,
+        PaperAwardResource,
+        ServiceResource,
+    ),
     model=lambda resource: resource._meta.model,
 )

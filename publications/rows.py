@@ -2,8 +2,9 @@
 
 ``paper_rows`` gives, row for row and cell for cell, what a paper resource's ``export()``
 gives (tested), without building a model instance per paper or author: the papers, their byline
-rows and their awards are read as tuples by three streamed queries whose rows arrive in the same
-paper order and are merged here, plus one query for the people the byline names. Site
+rows, their awards and their keywords are read as tuples by four streamed queries whose rows
+arrive in the same paper order and are merged here, plus one query for the people the byline
+names. Site
 downloads, the admin's export and the whole-lab workbook's papers sheet all write through it.
 """
 
@@ -15,6 +16,7 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import models
 from django.db.models import F, OrderBy, QuerySet
+from django.db.models.functions import Lower
 from import_export import widgets
 
 from lab.core.importing import SlugWidget
@@ -22,7 +24,7 @@ from people.matching import PersonMatcher
 from people.models import Person
 from publications.byline import MARK_FIELDS, MARKS
 from publications.models import Authorship, Paper, PaperAward
-from publications.resources import AWARD_SEPARATOR, PaperResource
+from publications.resources import AWARD_SEPARATOR, KEYWORD_SEPARATOR, PaperResource
 
 #: Rows fetched from the database at a time by the streaming export.
 CHUNK_SIZE = 2000
@@ -85,8 +87,8 @@ def _grouped(rows: Iterator[tuple]) -> Iterator[tuple[object, list]]:
         yield current, group
 
 
-#: Cells of a paper row that ``paper_rows`` makes from the byline and award rows.
-_STREAMED_CELLS = ("authors", "awards")
+#: Cells of a paper row that ``paper_rows`` makes from the byline, keyword and award rows.
+_STREAMED_CELLS = ("authors", "keywords", "awards")
 
 
 def _same(value):
@@ -155,11 +157,12 @@ def paper_queries(
     papers: QuerySet | None = None,
     *,
     selected_fields: Sequence[str] | None = None,
-) -> tuple[QuerySet, QuerySet, QuerySet, QuerySet]:
-    """The four queries ``paper_rows`` reads, unevaluated: the people (for the byline names),
+) -> tuple[QuerySet, QuerySet, QuerySet, QuerySet, QuerySet]:
+    """The five queries ``paper_rows`` reads, unevaluated: the people (for the byline names),
     ``papers`` (all by default) as tuples of the pk and the values of ``resource``'s plain
-    columns, and their byline rows and awards, ordered like ``papers`` so the three can be
-    merged as they stream."""
+    columns, and their byline rows, awards and keywords (names, in the order of
+    Keyword.Meta.ordering, as the resource's prefetch gives them), ordered like ``papers`` so
+    the four can be merged as they stream."""
     columns = _paper_columns(resource, native=True, selected_fields=selected_fields)
     paths = [path for _, path, _ in columns if path]
     papers = Paper.objects.all() if papers is None else papers
@@ -181,6 +184,9 @@ def paper_queries(
         PaperAward.objects.filter(paper__in=ids)
         .order_by(*related, "title")
         .values_list("paper_id", "title"),
+        Paper.keywords.through.objects.filter(paper__in=ids)
+        .order_by(*related, Lower("keyword__name"), "keyword__slug")
+        .values_list("paper_id", "keyword__name"),
     )
 
 
@@ -204,7 +210,8 @@ def paper_rows(
     cell for cell what ``resource.export(papers, force_native_type=native,
     export_fields=selected_fields)`` gives (tested); the writers escape them.
 
-    Four queries whatever the number of papers (people, papers, byline rows, awards), each
+    Five queries whatever the number of papers (people, papers, byline rows, awards,
+    keywords), each
     streamed ``chunk_size`` rows at a time, so memory does not grow with the number of papers.
     Everything is read as plain tuples (``values_list``), no model instance per paper or
     author, and each column's widget is replaced by one equivalent function chosen up front,
@@ -214,7 +221,7 @@ def paper_rows(
     """
     columns = _paper_columns(resource, native=native, selected_fields=selected_fields)
     paths = [path for _, path, _ in columns if path]
-    people, papers, authorships, awards = paper_queries(
+    people, papers, authorships, awards, keywords = paper_queries(
         resource, papers, selected_fields=selected_fields
     )
     byline_cell = _BylineCells(list(people))
@@ -227,9 +234,11 @@ def paper_rows(
         papers.iterator(chunk_size=chunk_size),
         authorships.iterator(chunk_size=chunk_size),
         awards.iterator(chunk_size=chunk_size),
+        keywords.iterator(chunk_size=chunk_size),
     )
-    for values, byline, titles in merged:
-        row = list(pick((*values, byline_cell(byline), AWARD_SEPARATOR.join(titles))))
+    for values, byline, titles, names in merged:
+        cells = (byline_cell(byline), KEYWORD_SEPARATOR.join(names), AWARD_SEPARATOR.join(titles))
+        row = list(pick((*values, *cells)))
         for n, render in renders:
             row[n] = render(row[n])
         yield row
@@ -259,18 +268,24 @@ class _BylineCells:
         return "; ".join(parts)
 
 
-def _merged(papers, authorships, awards) -> Iterator[tuple[tuple, list, list[str]]]:
-    """(paper values, its byline rows, its award titles) per paper, from three streams that
-    follow the same paper order (paper_queries)."""
-    bylines, prizes = _grouped(authorships), _grouped(awards)
+def _merged(
+    papers, authorships, awards, keywords
+) -> Iterator[tuple[tuple, list, list[str], list[str]]]:
+    """(paper values, its byline rows, its award titles, its keyword names) per paper, from
+    four streams that follow the same paper order (paper_queries)."""
+    bylines, prizes, tags = _grouped(authorships), _grouped(awards), _grouped(keywords)
     next_byline, next_prizes = next(bylines, (None, [])), next(prizes, (None, []))
+    next_tags = next(tags, (None, []))
     for values in papers:
         pk = values[0]
-        byline, titles = [], []
+        byline, titles, names = [], [], []
         if next_byline[0] == pk:
             byline = next_byline[1]
             next_byline = next(bylines, (None, []))
         if next_prizes[0] == pk:
             titles = [title for _, title in next_prizes[1]]
             next_prizes = next(prizes, (None, []))
-        yield values, byline, titles
+        if next_tags[0] == pk:
+            names = [name for _, name in next_tags[1]]
+            next_tags = next(tags, (None, []))
+        yield values, byline, titles, names

@@ -4,7 +4,7 @@ from django.contrib.auth import get_user_model
 from people.enums import InstitutionKind, RoleKind
 from people.models import Award, Institution, Person, Role
 from publications.enums import PaperStatus, ServiceKind, VenueKind
-from publications.models import Authorship, Paper, PaperAward, Service, Venue
+from publications.models import Authorship, Keyword, Paper, PaperAward, Service, Venue
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -72,6 +72,14 @@ class VenueFactory(factory.django.DjangoModelFactory):
     short_name = factory.Sequence(lambda n: f"SYM{n}")
     slug = factory.Sequence(lambda n: f"sym-{n}")
     kind = VenueKind.CONFERENCE
+
+
+class KeywordFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Keyword
+
+    name = factory.Sequence(lambda n: f"topic {n}")
+    slug = factory.Sequence(lambda n: f"topic-{n}")
 
 
 class PaperFactory(factory.django.DjangoModelFactory):

@@ -56,11 +56,11 @@ def test_benchmark_export_prints_ratios_queries_and_memory():
         float(csv_["read_seconds"]) + float(csv_["plain_csv_seconds"]), abs=0.011
     )
     assert float(result["export csv vs writer"][0]["ratio"]) >= float(csv_["ratio"])
-    # Papers, byline rows, awards, people matcher: whatever the number of papers.
-    assert (xlsx["queries"], csv_["queries"]) == ("4", "4")
+    # Papers, byline rows, awards, keywords, people matcher: whatever the number of papers.
+    assert (xlsx["queries"], csv_["queries"]) == ("5", "5")
     assert [(m["papers"], m["queries"]) for m in result["export xlsx memory"]] == [
-        ("3", "4"),
-        ("6", "4"),
+        ("3", "5"),
+        ("6", "5"),
     ]
     assert result["export memory growth"][0]["rows_ratio"] == "2.00"
 
@@ -90,8 +90,9 @@ def test_benchmark_import_prints_rows_per_second_and_queries_per_row():
     assert (cost["target"], cost["result"]) == ("1.5", verdict)
     # History is written in bulk: a fixed number of queries more, not one per row.
     assert int(new["queries"]) - int(bare["queries"]) <= 20
-    assert new["summary"].split("|")[3] == "papers:_12_new,_0_changed,_0_unchanged"
-    assert unchanged["summary"].split("|")[3] == "papers:_0_new,_0_changed,_12_unchanged"
+    # The sheets in order: institutions, people, venues, keywords, papers, ...
+    assert new["summary"].split("|")[4] == "papers:_12_new,_0_changed,_0_unchanged"
+    assert unchanged["summary"].split("|")[4] == "papers:_0_new,_0_changed,_12_unchanged"
     assert float(new["queries_per_row"]) > 0 and float(new["rows_per_second"]) > 0
     assert Paper.objects.count() == 12
 
@@ -107,5 +108,5 @@ def test_generated_workbook_has_every_sheet_and_six_author_bylines():
     sheets = read_workbook(generated_workbook(5, 6), filename="bench.xlsx")
 
     assert list(sheets) == list(SHEET_NAMES)
-    assert [len(sheets[name]) for name in SHEET_NAMES] == [0, 12, 50, 5, 0, 0, 0, 0]
+    assert [len(sheets[name]) for name in SHEET_NAMES] == [0, 12, 50, 0, 5, 0, 0, 0, 0]
     assert {byline.count(";") for byline in sheets["papers"]["authors"]} == {5}

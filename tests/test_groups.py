@@ -9,7 +9,7 @@ pytestmark = pytest.mark.django_db
 
 LAB_MODELS = {
     "people": ["institution", "person", "role", "award"],
-    "publications": ["venue", "paper", "authorship", "paperaward", "service"],
+    "publications": ["venue", "paper", "authorship", "paperaward", "service", "keyword"],
 }
 
 

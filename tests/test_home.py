@@ -4,6 +4,7 @@ from tests.conftest import assert_no_private_data
 from tests.factories import (
     AuthorshipFactory,
     InstitutionFactory,
+    KeywordFactory,
     PaperFactory,
     RoleFactory,
 )
@@ -63,11 +64,11 @@ def test_home_lists_recent_dated_papers_newest_first(client, lab):
 def test_home_query_count_is_constant(client, lab, django_assert_num_queries, item_count):
     for _ in range(item_count):
         RoleFactory(institution=lab, end_year=None)
-        AuthorshipFactory()
+        AuthorshipFactory().paper.keywords.add(KeywordFactory())
 
-    # lab, members + their roles, papers + authors + awards + earlier versions (the prefetch of
-    # Paper.objects.with_versions(), one query whatever the number), four counts
-    with django_assert_num_queries(11):
+    # lab, members + their roles, papers + authors + awards + keywords + earlier versions (the
+    # prefetch of Paper.objects.with_versions(), one query whatever the number), four counts
+    with django_assert_num_queries(12):
         client.get("/")
 
 

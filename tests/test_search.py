@@ -5,6 +5,7 @@ from tests.conftest import assert_no_private_data
 from tests.factories import (
     AuthorshipFactory,
     InstitutionFactory,
+    KeywordFactory,
     PaperFactory,
     PersonFactory,
     VenueFactory,
@@ -77,12 +78,13 @@ def test_search_query_count_is_constant(client, django_assert_num_queries, item_
         person = PersonFactory(name=f"Match {n}")
         paper = PaperFactory(title=f"Match paper {n}")
         AuthorshipFactory(paper=paper, person=person, position=1)
+        paper.keywords.add(KeywordFactory())
         VenueFactory(name=f"Match venue {n}")
         InstitutionFactory(name=f"Match institute {n}")
 
-    # people, papers + their authors, awards and earlier versions (the prefetch of
+    # people, papers + their authors, awards, keywords and earlier versions (the prefetch of
     # Paper.objects.with_versions(), one query whatever the number), venues, institutions
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(8):
         client.get("/search/", {"q": "match"})
 
 

@@ -23,12 +23,13 @@ from lab.workbook import (
     write_workbook,
 )
 from people.models import Award, Institution, Person, Role
-from publications.models import Authorship, Paper, PaperAward, Service, Venue
+from publications.models import Authorship, Keyword, Paper, PaperAward, Service, Venue
 from publications.rows import paper_rows
 from publications.services import paper_byline
 from tests.factories import (
     AuthorshipFactory,
     InstitutionFactory,
+    KeywordFactory,
     PaperAwardFactory,
     PaperFactory,
     PersonFactory,
@@ -37,9 +38,31 @@ from tests.factories import (
 
 pytestmark = pytest.mark.django_db
 
-MODELS = (Institution, Person, Role, Award, Venue, Paper, Authorship, PaperAward, Service)
+MODELS = (
+    Institution,
+    Person,
+    Role,
+    Award,
+    Venue,
+    Keyword,
+    Paper,
+    Authorship,
+    PaperAward,
+    Service,
+)
 # Dependents first, for deleting everything.
-DELETE_ORDER = (Service, PaperAward, Authorship, Paper, Venue, Award, Role, Person, Institution)
+DELETE_ORDER = (
+    Service,
+    PaperAward,
+    Authorship,
+    Paper,
+    Keyword,
+    Venue,
+    Award,
+    Role,
+    Person,
+    Institution,
+)
 
 
 @pytest.fixture
@@ -121,6 +144,7 @@ def test_workbook_export_has_a_sheet_per_model_in_dependency_order(seed):
         "institutions",
         "people",
         "venues",
+        "keywords",
         "papers",
         "affiliations",
         "roles",
@@ -132,6 +156,7 @@ def test_workbook_export_has_a_sheet_per_model_in_dependency_order(seed):
         "institutions": 25,
         "people": 162,
         "venues": 28,
+        "keywords": 0,
         "papers": 52,
         "affiliations": 0,
         "roles": 30,
@@ -181,14 +206,15 @@ def test_workbook_export_queries_are_constant(item_count):
         AuthorshipFactory(paper=paper, position=1)
         AuthorshipFactory(paper=paper, position=2)
         PaperAwardFactory(paper=paper)
+        paper.keywords.add(KeywordFactory(), KeywordFactory())
         InstitutionFactory()
 
     with CaptureQueriesContext(connection) as queries:
         exported()
 
-    # One per sheet (8), the papers' byline rows and awards (2), the people matcher of the
-    # papers sheet (1) and the people's roles (1). (No role: no advisors, no matcher.)
-    assert len(queries.captured_queries) == 12
+    # One per sheet (9), the papers' byline rows, awards and keywords (3), the people matcher
+    # of the papers sheet (1) and the people's roles (1). (No role: no advisors, no matcher.)
+    assert len(queries.captured_queries) == 14
 
 
 def streamed(papers=None, **kwargs) -> list[tuple]:
@@ -224,8 +250,8 @@ def test_paper_rows_give_each_paper_its_own_byline_and_awards_in_order():
         (third.slug, "Bo Wu", ""),
         (first.slug, "Ana Li; Bo Wu", ""),
     ]
-    # People, papers, byline rows, awards.
-    assert len(queries.captured_queries) == 4
+    # People, papers, byline rows, awards, keywords.
+    assert len(queries.captured_queries) == 5
 
 
 def test_paper_rows_bylines_equal_paper_byline_with_marks_aliases_and_namesakes(seed):
@@ -306,6 +332,24 @@ def test_paper_rows_refuse_a_column_they_cannot_read_as_a_value():
 
 def test_workbook_round_trip_after_deleting_everything_gives_the_same_records(seed, lab_admin):
     Authorship.objects.order_by("pk").first().affiliations.add(Institution.objects.first())
+    # Keywords (one renamed since its slug was made) and the citation fields on two papers.
+    first, second = Paper.objects.order_by("slug")[:2]
+    renamed = KeywordFactory(name="Machine learning systems", slug="ml")
+    first.keywords.add(renamed, KeywordFactory(name="GPU", slug="gpu"))
+    second.keywords.add(renamed)
+    Paper.objects.filter(pk=first.pk).update(
+        volume="17",
+        number="8",
+        pages="1234–1246",
+        publisher="VLDB Endowment",
+        isbn="978-1-939133-39-7",
+        issn="2150-8097",
+        event_place="Lisbon, Portugal",
+        event_dates="April 15–16, 2024",
+        pdf_url="first.pdf",
+        slides_url="https://example.org/slides",
+        google_scholar_id="qyhmnyLat1gC",
+    )
     before = snapshot()
     content = exported()
     delete_everything()
@@ -318,6 +362,7 @@ def test_workbook_round_trip_after_deleting_everything_gives_the_same_records(se
         "institutions: 25 new, 0 changed, 0 unchanged",
         "people: 162 new, 0 changed, 0 unchanged",
         "venues: 28 new, 0 changed, 0 unchanged",
+        "keywords: 2 new, 0 changed, 0 unchanged",
         "papers: 52 new, 0 changed, 0 unchanged",
         "affiliations: 0 new, 1 changed, 0 unchanged",
         "roles: 30 new, 0 changed, 0 unchanged",
@@ -387,7 +432,7 @@ def test_workbook_with_an_unknown_sheet_is_refused(seed):
 
     assert str(error.value) == (
         "The workbook has sheets this import does not know: “grants”. The sheets are: "
-        "institutions, people, venues, papers, affiliations, roles, awards, service."
+        "institutions, people, venues, keywords, papers, affiliations, roles, awards, service."
     )
 
 
@@ -449,7 +494,7 @@ def test_import_workbook_command_imports_and_logs(seed, lab_admin, tmp_path):
     call_command("import_workbook", str(path), "--user", lab_admin.username, stdout=out)
 
     assert Paper.objects.count() == 52
-    assert out.getvalue().splitlines()[3] == "papers: 52 new, 0 changed, 0 unchanged"
+    assert out.getvalue().splitlines()[4] == "papers: 52 new, 0 changed, 0 unchanged"
     assert out.getvalue().splitlines()[-1] == "Imported."
     assert LogEntry.objects.filter(user=lab_admin).count() == 25 + 162 + 28 + 52 + 30 + 20 + 17
 
@@ -620,7 +665,7 @@ def test_admin_workbook_preview_then_confirm_imports(seed, lab_admin_client, lab
     preview = lab_admin_client.post(reverse("workbook:preview"), {"workbook": upload(content)})
 
     assert preview.status_code == 200
-    assert preview.context["outcome"].summary_lines()[3] == "papers: 52 new, 0 changed, 0 unchanged"
+    assert preview.context["outcome"].summary_lines()[4] == "papers: 52 new, 0 changed, 0 unchanged"
     assert b"papers" in preview.content and b"52 new, 0 changed, 0 unchanged" in preview.content
     assert Paper.objects.count() == 0
 

@@ -2,6 +2,8 @@
 
 - ``bylines``: the one write path of byline rows (``paper_set_byline``,
   ``paper_set_authorships``, ``papers_set_authorships``, ``authorship_put``...);
+- ``keywords``: the one write path of a paper's keywords (``papers_set_keywords``,
+  ``paper_set_keywords``; names matched whatever the case, new keywords created);
 - ``curation``: reverting a paper to an earlier version with its byline, restoring a deleted
   paper or person with what was deleted with them, merging venues and papers.
 """
@@ -29,10 +31,19 @@ from publications.services.curation import (
     venue_merge,
     venue_merge_plan,
 )
+from publications.services.keywords import (
+    KeywordError,
+    KeywordIndex,
+    paper_set_keywords,
+    papers_set_keywords,
+    split_keywords,
+)
 
 __all__ = [
     "AuthorSpec",
     "BylineResult",
+    "KeywordError",
+    "KeywordIndex",
     "authorship_entry",
     "authorship_put",
     "authorships_delete",
@@ -47,7 +58,10 @@ __all__ = [
     "paper_revert",
     "paper_set_authorships",
     "paper_set_byline",
+    "paper_set_keywords",
     "papers_set_authorships",
+    "papers_set_keywords",
+    "split_keywords",
     "venue_merge",
     "venue_merge_plan",
 ]

@@ -39,6 +39,7 @@ from people.services import (
 from publications.byline import MARK_FIELDS, MARK_TABLE
 from publications.models import Authorship, Paper, PaperAward, Service, Venue
 from publications.services.bylines import AuthorSpec, papers_set_authorships
+from publications.services.keywords import papers_set_keywords
 
 #: Papers named in a refusal at most; the rest are counted.
 NAMED = 5
@@ -197,6 +198,9 @@ def paper_merge_plan(*, keep: Paper, drop: Paper) -> MergePlan:
     titles = set(keep.awards.values_list("title", flat=True))
     added = [t for t in drop.awards.values_list("title", flat=True) if t not in titles]
     plan.moves += count_line(len(added), "award", "awards")
+    mine = set(keep.keywords.values_list("pk", flat=True))
+    extra = [pk for pk in drop.keywords.values_list("pk", flat=True) if pk not in mine]
+    plan.moves += count_line(len(extra), "keyword", "keywords")
     plan.moves += count_line(drop.earlier_versions.count(), "earlier version", "earlier versions")
     if not keep.authorships.exists() and drop.authorships.exists():
         plan.moves.append("its byline (the kept paper has none)")
@@ -207,7 +211,7 @@ def paper_merge_plan(*, keep: Paper, drop: Paper) -> MergePlan:
 
 @transaction.atomic
 def paper_merge(*, keep: Paper, drop: Paper, user=None) -> Paper:
-    """Fold ``drop``, the same work entered twice, into ``keep``: its awards, its earlier
+    """Fold ``drop``, the same work entered twice, into ``keep``: its awards, keywords, earlier
     versions and (when ``keep`` has none) its byline move; ``keep``'s empty fields (DOI, arXiv
     id, links, abstract...) are filled from it; its slug becomes a former slug; then it is
     deleted. Raises MergeError, writing nothing, when they are one paper, were kept apart or
@@ -224,6 +228,9 @@ def paper_merge(*, keep: Paper, drop: Paper, user=None) -> Paper:
             papers_set_authorships(authors=bylines)
         titles = set(keep.awards.values_list("title", flat=True))
         move(drop.awards.exclude(title__in=titles), paper=keep)
+        # Both papers' keywords; keep's version (keep.save below) records them.
+        names = [k.name for k in (*keep.keywords.all(), *drop.keywords.all())]
+        papers_set_keywords(keywords={keep: names}, versions=False)
         move(drop.earlier_versions.exclude(pk=keep.pk), published_version=keep)
         if not keep.published_version_id and drop.published_version_id != keep.pk:
             keep.published_version_id = drop.published_version_id

@@ -12,6 +12,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from publications.byline import MARK_TABLE
 from publications.enums import PaperStatus
+from publications.validators import is_relative_pdf, pdf_href
 
 register = template.Library()
 
@@ -90,9 +91,61 @@ def _version_links(paper, paper_pattern) -> str:
     )
 
 
+#: A paper's own links, in the order pages list them: (field, label).
+PAPER_LINKS = (
+    ("pdf_url", "PDF"),
+    ("code_url", "Code"),
+    ("slides_url", "Slides"),
+    ("poster_url", "Poster"),
+    ("video_url", "Video"),
+    ("website_url", "Website"),
+)
+
+
+@register.filter
+def pdf_link(value: str) -> str:
+    """Where a paper's PDF link goes (publications.validators.pdf_href): "" when the PDF is a
+    relative file name and ``PAPER_PDF_BASE_URL`` is not set; the page then shows the name."""
+    return pdf_href(value)
+
+
+@register.filter
+def relative_pdf(value: str) -> bool:
+    return is_relative_pdf(value)
+
+
+def _own_links(paper) -> str:
+    """The paper's PDF, code, slides, poster, video and website links as list items."""
+    items = []
+    for field, label in PAPER_LINKS:
+        value = getattr(paper, field)
+        href = pdf_href(value) if field == "pdf_url" else value
+        if href:
+            items.append(f'<li><a href="{escape(href)}">{label}</a></li>')
+    return "\n    ".join(items)
+
+
+def _keywords_html(paper, pattern: tuple[str, str]) -> str:
+    """ "Keywords: GPU, machine learning", each linking to the publication list filtered by
+    it, from the prefetched keywords (Paper.objects.for_display())."""
+    links = ", ".join(
+        f'<a href="{pattern[0]}{escape(k.slug)}{pattern[1]}">{escape(k.name)}</a>'
+        for k in paper.keywords.all()
+    )
+    return f'\n  <div class="paper-keywords">Keywords: {links}</div>' if links else ""
+
+
+def _keyword_pattern() -> tuple[str, str]:
+    """The publication list filtered by a keyword: what comes before and after its slug."""
+    key = ("keyword-filter", get_urlconf(), get_script_prefix())
+    if key not in _patterns:
+        _patterns[key] = (escape(reverse("publications:list") + "?keyword="), "")
+    return _patterns[key]
+
+
 def _paper_item(paper, highlight: int | None, paper_pattern, venue_pattern) -> str:
     """One paper of a list: ``<li class="paper">`` with title, byline, venue, year, status,
-    award badges and links (to its other versions too)."""
+    award badges, keywords and links (to its other versions too)."""
     title = escape(paper.title)
     href = f"{paper_pattern[0]}{escape(paper.slug)}{paper_pattern[1]}"
     venue = paper.venue
@@ -116,16 +169,17 @@ def _paper_item(paper, highlight: int | None, paper_pattern, venue_pattern) -> s
         f"    {paper.year if paper.year else ''}\n",
         f"    {status}\n",
         f"    {awards}\n",
-        "  </div>\n  ",
+        "  </div>",
+        _keywords_html(paper, _keyword_pattern()),
+        "\n  ",
     ]
     versions = _version_links(paper, paper_pattern)
-    if paper.pdf_url or paper.code_url or paper.doi or versions:
-        pdf = f'<li><a href="{escape(paper.pdf_url)}">PDF</a></li>' if paper.pdf_url else ""
-        code = f'<li><a href="{escape(paper.code_url)}">Code</a></li>' if paper.code_url else ""
+    own = _own_links(paper)
+    if own or paper.doi or versions:
         doi = f'<li><a href="https://doi.org/{escape(paper.doi)}">DOI</a></li>' if paper.doi else ""
         parts.append(
             f'\n  <ul class="paper-links" aria-label="Links for {title}">\n'
-            f"    {pdf}\n    {code}\n    {doi}\n    {versions}\n  </ul>\n  "
+            f"    {own}\n    {doi}\n    {versions}\n  </ul>\n  "
         )
     parts.append("\n</li>\n")
     return "".join(parts)
@@ -134,7 +188,7 @@ def _paper_item(paper, highlight: int | None, paper_pattern, venue_pattern) -> s
 @register.simple_tag
 def paper_items(papers, highlight=None) -> SafeString:
     """Papers of a list, each an ``<li class="paper">``, from their prefetched venue, byline,
-    awards and other versions (Paper.objects.for_display()), built in Python rather than a
+    awards, keywords and other versions (Paper.objects.for_display()), built in Python rather than a
     template: a page can list hundreds of papers, and a template per paper was most of its
     time."""
     highlight = _highlight_id(highlight)

@@ -12,6 +12,7 @@ from tests.factories import (
     AuthorshipFactory,
     AwardFactory,
     InstitutionFactory,
+    KeywordFactory,
     PersonFactory,
     RoleFactory,
     UserFactory,
@@ -340,11 +341,11 @@ def test_person_detail_query_count_is_constant(client, django_assert_num_queries
         role = RoleFactory(person=person, start_year=2000 + number)
         role.advisors.add(PersonFactory(), PersonFactory())
         AwardFactory(person=person, issuer=InstitutionFactory())
-        AuthorshipFactory(person=person)
+        AuthorshipFactory(person=person).paper.keywords.add(KeywordFactory())
 
-    # person, roles, advisors, awards; then the publications sections (papers: 4, the fourth
-    # being the earlier versions' prefetch of Paper.objects.with_versions(); service: 1)
-    with django_assert_num_queries(9):
+    # person, roles, advisors, awards; then the publications sections (papers: 5, with the
+    # keywords and the earlier versions' prefetch of Paper.objects.with_versions(); service: 1)
+    with django_assert_num_queries(10):
         response = client.get("/people/busy/")
     assert len(response.context["positions"]) == item_count
 

@@ -14,7 +14,13 @@ from publications.bibtex import (
 )
 from publications.enums import PaperStatus, VenueKind
 from publications.models import Paper
-from tests.factories import AuthorshipFactory, PaperFactory, PersonFactory, VenueFactory
+from tests.factories import (
+    AuthorshipFactory,
+    KeywordFactory,
+    PaperFactory,
+    PersonFactory,
+    VenueFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -126,7 +132,8 @@ def test_paper_to_bibtex_writes_an_inproceedings_entry(nsdi_paper):
 def test_paper_to_bibtex_works_without_a_prefetch(nsdi_paper, django_assert_max_num_queries):
     paper = Paper.objects.get(pk=nsdi_paper.pk)
 
-    with django_assert_max_num_queries(2):
+    # The byline rows with their people, the keywords.
+    with django_assert_max_num_queries(3):
         text = paper_to_bibtex(paper)
 
     assert parse_back(text)[0]["authors"] == [("Qinghao", "Hu"), ("Ixeia", "Sánchez Pérez")]
@@ -268,3 +275,112 @@ def test_citation_key_folds_accents_and_skips_stopwords():
     AuthorshipFactory(paper=paper, person=ixeia)
 
     assert citation_key(paper) == "sanchezpereztheorie"
+
+
+# The citation fields, keywords and links (issue 13) ---------------------------------------------
+
+
+@pytest.fixture
+def cited_paper(nsdi_paper):
+    Paper.objects.filter(pk=nsdi_paper.pk).update(
+        volume="17",
+        number="8",
+        pages="1234–1246",
+        article_number="42",
+        publisher="USENIX Association & Friends",
+        series="NSDI '24",
+        isbn="978-1-939133-39-7",
+        issn="2375-026X",
+        event_place="Santa Clara, CA, USA",
+        event_dates="April 16–18, 2024",
+        pdf_url="hu-nsdi24.pdf",
+        code_url="https://github.com/example/acme",
+        slides_url="https://example.org/slides.pdf",
+        poster_url="https://example.org/poster.pdf",
+        video_url="https://example.org/talk",
+        website_url="https://acme.example.org/",
+        google_scholar_id="qyhmnyLat1gC",
+    )
+    nsdi_paper.keywords.add(
+        KeywordFactory(name="datacenters"), KeywordFactory(name="LLM training & serving")
+    )
+    return Paper.objects.for_list().get(pk=nsdi_paper.pk)
+
+
+def test_citation_fields_keywords_and_links_parse_back_to_the_same_values(cited_paper):
+    (entry,) = parse_back(paper_to_bibtex(cited_paper))
+
+    # As a LaTeX-decoding reader sees them: the same values as stored ("--" is an en dash).
+    fields = entry["fields"]
+    assert {name: fields.get(name) for name in CITATION_FIELDS} == {
+        "volume": "17",
+        "number": "8",
+        "pages": "1234–1246",
+        "articleno": "42",
+        "publisher": "USENIX Association & Friends",
+        "series": "NSDI '24",
+        "address": "Santa Clara, CA, USA",
+        "isbn": "978-1-939133-39-7",
+        "issn": "2375-026X",
+        "keywords": "datacenters, LLM training & serving",
+        "pdf": "hu-nsdi24.pdf",
+        "code": "https://github.com/example/acme",
+        "slides": "https://example.org/slides.pdf",
+        "poster": "https://example.org/poster.pdf",
+        "video": "https://example.org/talk",
+        "website": "https://acme.example.org/",
+    }
+    # Not citation data: the Scholar id is for the al-folio export; the dates have no field.
+    text = paper_to_bibtex(cited_paper)
+    assert "qyhmnyLat1gC" not in text
+    assert "April" not in text
+
+
+CITATION_FIELDS = (
+    "volume",
+    "number",
+    "pages",
+    "articleno",
+    "publisher",
+    "series",
+    "address",
+    "isbn",
+    "issn",
+    "keywords",
+    "pdf",
+    "code",
+    "slides",
+    "poster",
+    "video",
+    "website",
+)
+
+
+def test_raw_citation_fields_are_latex_escaped_and_pages_use_a_double_hyphen(cited_paper):
+    library = bibtexparser.parse_string(paper_to_bibtex(cited_paper))
+
+    (entry,) = library.entries
+    assert entry["pages"] == "1234--1246"
+    assert entry["publisher"] == r"USENIX Association \& Friends"
+    assert entry["keywords"] == r"datacenters, LLM training \& serving"
+
+
+def test_event_place_is_the_address_of_a_proceedings_paper_only():
+    journal = VenueFactory(kind=VenueKind.JOURNAL)
+    article = PaperFactory(venue=journal, event_place="Lisbon, Portugal", volume="3")
+
+    (entry,) = parse_back(paper_to_bibtex(Paper.objects.for_list().get(pk=article.pk)))
+
+    assert (entry["type"], entry["fields"].get("address"), entry["fields"]["volume"]) == (
+        "article",
+        None,
+        "3",
+    )
+
+
+def test_bibtex_without_the_new_fields_stays_as_it_was(nsdi_paper):
+    text = paper_to_bibtex(Paper.objects.for_list().get(pk=nsdi_paper.pk))
+
+    assert not {"volume", "pages", "keywords", "pdf", "publisher"} & set(
+        parse_back(text)[0]["fields"]
+    )

@@ -180,10 +180,11 @@ def test_bulk_form_runs_the_same_queries_for_one_or_many_papers(
     papers_set_authorships(authors={p: [AuthorSpec(alice), AuthorSpec(bob)] for p in papers})
 
     # A savepoint and its release; the rows and their affiliations read; a version of each
-    # paper (and its links); Alice's rows' last versions (and links), then her rows read with
-    # their links and deleted; Bob's rows updated; Carol's inserted and their ids read; the
-    # versions of Bob's rows (and their links) and of Carol's (new: no links to read).
-    with django_assert_num_queries(17):
+    # paper (and its links: kept-apart records and keywords, one read each); Alice's rows'
+    # last versions (and links), then her rows read with their links and deleted; Bob's rows
+    # updated; Carol's inserted and their ids read; the versions of Bob's rows (and their
+    # links) and of Carol's (new: no links to read).
+    with django_assert_num_queries(18):
         changed = papers_set_authorships(
             authors={p: [AuthorSpec(carol), AuthorSpec(bob, lead=True)] for p in papers}
         )

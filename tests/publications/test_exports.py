@@ -15,6 +15,7 @@ from publications.resources import PaperResource
 from tests.conftest import assert_no_private_data
 from tests.factories import (
     AuthorshipFactory,
+    KeywordFactory,
     PaperAwardFactory,
     PaperFactory,
     PersonFactory,
@@ -31,11 +32,26 @@ HEADERS = [
     "year",
     "month",
     "status",
+    "volume",
+    "number",
+    "pages",
+    "article_number",
+    "publisher",
+    "series",
+    "isbn",
+    "issn",
+    "event_place",
+    "event_dates",
     "doi",
     "arxiv_id",
     "url",
     "pdf_url",
     "code_url",
+    "slides_url",
+    "poster_url",
+    "video_url",
+    "website_url",
+    "keywords",
     "awards",
     "selected",
     "authors_complete",
@@ -67,7 +83,7 @@ def xlsx_rows(response) -> list[list]:
 
 @pytest.fixture
 def lucid():
-    """A paper with marks, a namesake, two awards and every link."""
+    """A paper with marks, a namesake, two awards, keywords, every citation field and link."""
     venue = VenueFactory(name="ASPLOS Conference", short_name="ASPLOS", slug="asplos")
     paper = PaperFactory(
         title="Lucid: A Non-Intrusive Scheduler",
@@ -77,12 +93,30 @@ def lucid():
         month=3,
         doi="10.1145/3575693.3575705",
         arxiv_id="2301.00001",
+        volume="12",
+        number="3",
+        pages="123–135",
+        publisher="ACM Press",
+        series="ASPLOS '23",
+        isbn="978-1-4503-9916-6",
+        issn="1234-5679",
+        event_place="Vancouver, BC, Canada",
+        event_dates="March 25–29, 2023",
         url="https://example.org/lucid",
         pdf_url="https://example.org/lucid.pdf",
         code_url="https://github.com/example/lucid",
+        slides_url="https://example.org/lucid-slides.pdf",
+        poster_url="https://example.org/lucid-poster.pdf",
+        video_url="https://example.org/lucid-talk",
+        website_url="https://lucid.example.org/",
+        google_scholar_id="qyhmnyLat1gC",
         selected=True,
         note="Invited",
         abstract="We schedule.",
+    )
+    paper.keywords.add(
+        KeywordFactory(name="scheduling", slug="scheduling"),
+        KeywordFactory(name="GPU clusters", slug="gpu-clusters"),
     )
     PersonFactory(name="Hao Wang", slug="hao-wang")
     namesake = PersonFactory(name="Hao Wang", slug="hao-wang-2")
@@ -114,11 +148,26 @@ def test_csv_download_has_one_exact_row_per_paper(client, lucid):
             "2023",
             "3",
             "published",
+            "12",
+            "3",
+            "123–135",
+            "",
+            "ACM Press",
+            "ASPLOS '23",
+            "978-1-4503-9916-6",
+            "1234-5679",
+            "Vancouver, BC, Canada",
+            "March 25–29, 2023",
             "10.1145/3575693.3575705",
             "2301.00001",
             "https://example.org/lucid",
             "https://example.org/lucid.pdf",
             "https://github.com/example/lucid",
+            "https://example.org/lucid-slides.pdf",
+            "https://example.org/lucid-poster.pdf",
+            "https://example.org/lucid-talk",
+            "https://lucid.example.org/",
+            "GPU clusters; scheduling",
             "Artifact Badge; Distinguished Paper Award",
             "1",
             "1",
@@ -143,11 +192,26 @@ def test_xlsx_download_keeps_numbers_and_booleans_native(client, lucid):
         "year": 2023,
         "month": 3,
         "status": "published",
+        "volume": "12",
+        "number": "3",
+        "pages": "123–135",
+        "article_number": None,
+        "publisher": "ACM Press",
+        "series": "ASPLOS '23",
+        "isbn": "978-1-4503-9916-6",
+        "issn": "1234-5679",
+        "event_place": "Vancouver, BC, Canada",
+        "event_dates": "March 25–29, 2023",
         "doi": "10.1145/3575693.3575705",
         "arxiv_id": "2301.00001",
         "url": "https://example.org/lucid",
         "pdf_url": "https://example.org/lucid.pdf",
         "code_url": "https://github.com/example/lucid",
+        "slides_url": "https://example.org/lucid-slides.pdf",
+        "poster_url": "https://example.org/lucid-poster.pdf",
+        "video_url": "https://example.org/lucid-talk",
+        "website_url": "https://lucid.example.org/",
+        "keywords": "GPU clusters; scheduling",
         "awards": "Artifact Badge; Distinguished Paper Award",
         "selected": True,
         "authors_complete": True,
@@ -182,7 +246,7 @@ def test_every_dangerous_leading_character_is_escaped_in_csv_and_xlsx(client):
     escaped = {"'" + title for title in DANGEROUS_TITLES}
     assert {row[1] for row in csv_rows} == escaped
     assert {row[2][:6] for row in csv_rows} == {"'@Evil"}
-    assert {row[15] for row in csv_rows} == {"'=HYPERLINK()"}
+    assert {row[HEADERS.index("note")] for row in csv_rows} == {"'=HYPERLINK()"}
     assert [cell.coordinate for row in xlsx for cell in row if cell.data_type == "f"] == []
     # XML stores CR as LF; the apostrophe is what matters.
     assert {row[1].value.replace("\n", "\r") for row in xlsx} == escaped
@@ -251,12 +315,46 @@ def test_csl_json_download_has_the_csl_shape(client, lucid):
             "issued": {"date-parts": [[2023, 3]]},
             "container-title": "ASPLOS Conference",
             "container-title-short": "ASPLOS",
+            "volume": "12",
+            "issue": "3",
+            "page": "123-135",
+            "publisher": "ACM Press",
+            "collection-title": "ASPLOS '23",
+            "ISBN": "978-1-4503-9916-6",
+            "ISSN": "1234-5679",
+            "event-place": "Vancouver, BC, Canada",
+            "event-date": {"literal": "March 25–29, 2023"},
             "number": "arXiv:2301.00001",
             "DOI": "10.1145/3575693.3575705",
             "URL": "https://example.org/lucid",
+            "keyword": "GPU clusters, scheduling",
             "abstract": "We schedule.",
         },
     ]
+
+
+def test_csl_json_article_number_is_the_number_and_a_publisher_replaces_the_server(client):
+    PaperFactory(
+        slug="with-article",
+        venue=VenueFactory(kind=VenueKind.JOURNAL),
+        volume="2",
+        number="3",
+        article_number="142",
+        arxiv_id="2401.00001",
+    )
+    PaperFactory(
+        slug="preprint",
+        venue=VenueFactory(name="arXiv", kind=VenueKind.PREPRINT),
+        status=PaperStatus.PREPRINT,
+        publisher="Cornell University",
+    )
+
+    items = json.loads(client.get("/publications/download.json?sort=title").content)
+
+    by_id = {item["id"]: item for item in items}
+    assert (by_id["with-article"]["number"], by_id["with-article"]["issue"]) == ("142", "3")
+    assert "page" not in by_id["with-article"]
+    assert by_id["preprint"]["publisher"] == "Cornell University"
 
 
 @pytest.mark.parametrize(
@@ -379,11 +477,12 @@ def test_downloads_run_constant_queries(client, django_assert_num_queries, fmt, 
         AuthorshipFactory(paper=paper)
         AuthorshipFactory(paper=paper)
         PaperAwardFactory(paper=paper)
+        paper.keywords.add(KeywordFactory(), KeywordFactory())
     request = RequestFactory().get("/")
 
-    # Papers with venues, authorships with people, awards; spreadsheets add the one query of
-    # the person matcher (namesakes need a slug in the byline).
-    expected = 4 if fmt in ("csv", "xlsx") else 3
+    # Papers with venues, authorships with people, awards, keywords; spreadsheets add the one
+    # query of the person matcher (namesakes need a slug in the byline).
+    expected = 5 if fmt in ("csv", "xlsx") else 4
     with django_assert_num_queries(expected):
         response = papers_response(Paper.objects.all(), fmt, filename="all", request=request)
 

@@ -8,7 +8,13 @@ from publications.enums import PaperStatus
 from publications.feeds import FEED_LENGTH
 from publications.models import Paper
 from tests.conftest import assert_no_private_data
-from tests.factories import AuthorshipFactory, PaperFactory, PersonFactory, VenueFactory
+from tests.factories import (
+    AuthorshipFactory,
+    KeywordFactory,
+    PaperFactory,
+    PersonFactory,
+    VenueFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -142,9 +148,10 @@ def test_latest_feed_runs_constant_queries(client, django_assert_num_queries, it
         paper = PaperFactory()
         AuthorshipFactory(paper=paper)
         AuthorshipFactory(paper=paper)
+        paper.keywords.add(KeywordFactory())
 
-    # Papers with venues, authorships with people, awards.
-    with django_assert_num_queries(3):
+    # Papers with venues, authorships with people, awards, keywords (the entries' categories).
+    with django_assert_num_queries(4):
         assert len(entries(client.get(FEED_URL))) == item_count
 
 
@@ -156,6 +163,6 @@ def test_person_feed_runs_constant_queries(client, django_assert_num_queries, it
         AuthorshipFactory(paper=paper, person=person)
         AuthorshipFactory(paper=paper)
 
-    # The person, then the three queries of the site-wide feed.
-    with django_assert_num_queries(4):
+    # The person, then the four queries of the site-wide feed.
+    with django_assert_num_queries(5):
         assert len(entries(client.get("/people/alice/feed/"))) == item_count

@@ -6,6 +6,7 @@ from django.db import IntegrityError, transaction
 from publications.models import Paper
 from tests.factories import (
     AuthorshipFactory,
+    KeywordFactory,
     PaperFactory,
     PersonFactory,
     ServiceFactory,
@@ -96,11 +97,13 @@ def test_for_list_loads_bylines_in_constant_queries(django_assert_num_queries, i
         paper = PaperFactory()
         for position in (1, 2, 3):
             AuthorshipFactory(paper=paper, position=position)
+        paper.keywords.add(KeywordFactory(), KeywordFactory())
 
-    with django_assert_num_queries(3):  # papers+venues, authorships+people, awards
-        bylines = [
-            [a.person.name for a in paper.authorships.all()] for paper in Paper.objects.for_list()
-        ]
+    # papers+venues, authorships+people, awards, keywords
+    with django_assert_num_queries(4):
+        papers = list(Paper.objects.for_list())
+        bylines = [[a.person.name for a in paper.authorships.all()] for paper in papers]
+        assert [len(paper.keywords.all()) for paper in papers] == [2] * item_count
 
     assert [len(b) for b in bylines] == [3] * item_count
 

@@ -7,6 +7,7 @@ from publications.enums import PaperStatus
 from publications.models import Paper
 from tests.factories import (
     AuthorshipFactory,
+    KeywordFactory,
     PaperAwardFactory,
     PaperFactory,
     PersonFactory,
@@ -171,3 +172,44 @@ def test_paper_items_escapes_every_value_and_highlights_the_person():
         '<li><a href="https://example.org/code">Code</a></li> '
         '<li><a href="https://doi.org/10.1234/x&lt;y&gt;">DOI</a></li> </ul> </li>'
     )
+
+
+def test_paper_items_link_keywords_and_every_link_escaped(settings):
+    settings.PAPER_PDF_BASE_URL = ""
+    paper = PaperFactory(
+        title="Tagged",
+        slug="tagged",
+        venue=None,
+        year=2022,
+        pdf_url="tagged.pdf",  # a relative file name, not linked without PAPER_PDF_BASE_URL
+        slides_url="https://example.org/s?a=1&b=2",
+        poster_url="https://example.org/poster",
+        video_url="https://example.org/video",
+        website_url="https://example.org/site",
+    )
+    paper.keywords.add(
+        KeywordFactory(name="R&D <tools>", slug="r-d-tools"), KeywordFactory(name="GPU", slug="gpu")
+    )
+
+    html = render_items(Paper.objects.filter(pk=paper.pk).for_display())
+
+    assert " ".join(html.split()) == (
+        '<li class="paper"> <div class="paper-title"><a href="/papers/tagged/">Tagged</a></div> '
+        '<div class="byline"></div> <div class="paper-meta"> 2022 </div> '
+        '<div class="paper-keywords">Keywords: <a href="/publications/?keyword=gpu">GPU</a>, '
+        '<a href="/publications/?keyword=r-d-tools">R&amp;D &lt;tools&gt;</a></div> '
+        '<ul class="paper-links" aria-label="Links for Tagged"> '
+        '<li><a href="https://example.org/s?a=1&amp;b=2">Slides</a></li> '
+        '<li><a href="https://example.org/poster">Poster</a></li> '
+        '<li><a href="https://example.org/video">Video</a></li> '
+        '<li><a href="https://example.org/site">Website</a></li> </ul> </li>'
+    )
+
+
+def test_paper_items_link_a_relative_pdf_under_the_base_url(settings):
+    settings.PAPER_PDF_BASE_URL = "https://lab.example.org/assets/pdf"
+    paper = PaperFactory(slug="rel", pdf_url="2024/my paper.pdf")
+
+    html = render_items(Paper.objects.filter(pk=paper.pk).for_display())
+
+    assert '<a href="https://lab.example.org/assets/pdf/2024/my%20paper.pdf">PDF</a>' in html

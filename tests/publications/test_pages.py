@@ -10,6 +10,7 @@ from tests.conftest import assert_no_private_data
 from tests.factories import (
     AuthorshipFactory,
     InstitutionFactory,
+    KeywordFactory,
     PaperAwardFactory,
     PaperFactory,
     PersonFactory,
@@ -156,6 +157,7 @@ def make_papers(count: int, *, venue=None, authors: int = 2) -> list:
         for position in range(1, authors + 1):
             AuthorshipFactory(paper=paper, position=position, lead=position == 1)
         PaperAwardFactory(paper=paper)
+        paper.keywords.add(KeywordFactory())
         papers.append(paper)
     return papers
 
@@ -167,9 +169,10 @@ def test_paper_list_query_count_is_constant(client, django_assert_num_queries, i
         paper.selected = True
         paper.save()
 
-    # choices of author, institution and venue; count; papers; bylines; awards; earlier versions
-    # (the prefetch of Paper.objects.with_versions(), one query whatever the number of papers)
-    with django_assert_num_queries(8):
+    # choices of author, institution, venue and keyword; count; papers; bylines; awards;
+    # keywords; earlier versions (the prefetch of Paper.objects.with_versions(), one query
+    # whatever the number of papers)
+    with django_assert_num_queries(10):
         response = client.get(url)
 
     assert len(response.context["page"].object_list) == item_count
@@ -184,8 +187,8 @@ def test_filtered_paper_list_query_count_is_constant(client, django_assert_num_q
     for paper in venue.papers.all():
         AuthorshipFactory(paper=paper, person=person, position=9).affiliations.add(institution)
 
-    # the 8 above, and checking the venue, person and institution slugs
-    with django_assert_num_queries(11):
+    # the 10 above, and checking the venue, person and institution slugs
+    with django_assert_num_queries(13):
         response = client.get(
             "/publications/",
             {"venue": "nsdi", "person": "alice", "institution": "hkust", "q": "Study"},
@@ -197,9 +200,11 @@ def test_filtered_paper_list_query_count_is_constant(client, django_assert_num_q
 @pytest.mark.parametrize("item_count", [1, 5])
 def test_paper_detail_query_count_is_constant(client, django_assert_num_queries, item_count):
     (paper,) = make_papers(1, authors=item_count)
+    paper.keywords.add(*(KeywordFactory() for _ in range(item_count)))
 
-    # paper, venue and published version; byline; awards; earlier versions (with_versions())
-    with django_assert_num_queries(4):
+    # paper, venue and published version; byline; awards; keywords; earlier versions
+    # (with_versions())
+    with django_assert_num_queries(5):
         response = client.get(f"/papers/{paper.slug}/")
 
     assert len(response.context["paper"].authorships.all()) == item_count
@@ -223,9 +228,9 @@ def test_venue_detail_query_count_is_constant(client, django_assert_num_queries,
     for _ in range(item_count):
         ServiceFactory(venue=venue)
 
-    # venue and publisher; count; papers; bylines; awards; earlier versions (with_versions());
-    # service
-    with django_assert_num_queries(7):
+    # venue and publisher; count; papers; bylines; awards; keywords; earlier versions
+    # (with_versions()); service
+    with django_assert_num_queries(8):
         response = client.get("/venues/nsdi/")
 
     assert len(response.context["page"].object_list) == item_count
@@ -324,6 +329,7 @@ def test_paper_list_has_labelled_filters_and_breadcrumbs(client):
         "id_person",
         "id_institution",
         "id_venue",
+        "id_keyword",
         "id_kind",
         "id_status",
         "id_selected",

@@ -266,6 +266,7 @@ def test_selected_paper_filter_has_no_selected_box():
         "person",
         "institution",
         "venue",
+        "keyword",
         "kind",
         "status",
         "sort",

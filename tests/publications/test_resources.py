@@ -6,9 +6,10 @@ from lab.core.importing import import_dataset
 from lab.core.spreadsheets import csv_bytes
 from lab.core.uploads import read_dataset
 from people.models import Person
-from publications.models import Authorship, Paper, PaperAward, Service
+from publications.models import Authorship, Keyword, Paper, PaperAward, Service
 from publications.resources import (
     AuthorshipResource,
+    KeywordResource,
     PaperAdminResource,
     PaperAwardResource,
     PaperResource,
@@ -18,6 +19,7 @@ from publications.resources import (
 from tests.factories import (
     AuthorshipFactory,
     InstitutionFactory,
+    KeywordFactory,
     PaperAwardFactory,
     PaperFactory,
     PersonFactory,
@@ -63,11 +65,26 @@ def test_paper_resource_keeps_the_public_download_columns():
         "year",
         "month",
         "status",
+        "volume",
+        "number",
+        "pages",
+        "article_number",
+        "publisher",
+        "series",
+        "isbn",
+        "issn",
+        "event_place",
+        "event_dates",
         "doi",
         "arxiv_id",
         "url",
         "pdf_url",
         "code_url",
+        "slides_url",
+        "poster_url",
+        "video_url",
+        "website_url",
+        "keywords",
         "awards",
         "selected",
         "authors_complete",
@@ -248,3 +265,186 @@ def test_service_natural_key_and_import(db):
     assert service.natural_key() == ("ann", "nsdi", "reviewer", 2024, "")
     assert Service.objects.get_by_natural_key(*service.natural_key()) == service
     assert (outcome.changed, service.end_year) == (1, 2025)
+
+
+# Citation fields and keywords (issue 13) --------------------------------------------------------
+
+
+def keyword_names(paper) -> list[str]:
+    return [keyword.name for keyword in Paper.objects.get(pk=paper.pk).keywords.all()]
+
+
+def test_keywords_cell_matches_whatever_the_case_and_creates_new_keywords(lucid):
+    KeywordFactory(name="GPU clusters", slug="gpu-clusters")
+    dataset = rows(["slug", "keywords"], ["lucid", "gpu CLUSTERS; scheduling, Deep  learning"])
+
+    outcome = import_dataset(PaperAdminResource(), dataset, user=None, dry_run=False)
+
+    assert (outcome.changed, problems(outcome)) == (1, [])
+    assert keyword_names(lucid) == ["Deep learning", "GPU clusters", "scheduling"]
+    assert sorted(Keyword.objects.values_list("slug", flat=True)) == [
+        "deep-learning",
+        "gpu-clusters",
+        "scheduling",
+    ]
+    # The new keywords have their first version, the paper one with its keywords.
+    new = Keyword.history.filter(history_type="+").exclude(slug="gpu-clusters")
+    assert sorted(new.values_list("name", flat=True)) == ["Deep learning", "scheduling"]
+    version = Paper.history.filter(id=lucid.pk).latest()
+    assert sorted(k.keyword.name for k in version.keywords.all()) == [
+        "Deep learning",
+        "GPU clusters",
+        "scheduling",
+    ]
+
+
+def test_keywords_cell_in_another_order_or_case_is_unchanged_and_an_empty_one_removes(lucid):
+    lucid.keywords.add(KeywordFactory(name="B topic"), KeywordFactory(name="a topic"))
+
+    same = import_dataset(
+        PaperAdminResource(),
+        rows(["slug", "keywords"], ["lucid", "b TOPIC; A topic"]),
+        user=None,
+        dry_run=True,
+    )
+    emptied = import_dataset(
+        PaperAdminResource(), rows(["slug", "keywords"], ["lucid", ""]), user=None, dry_run=False
+    )
+
+    assert (same.changed, same.unchanged) == (0, 1)
+    assert (emptied.changed, keyword_names(lucid)) == (1, [])
+    assert Keyword.objects.count() == 2  # the keywords stay, untagged
+
+
+def test_a_keyword_too_long_is_a_row_error_naming_the_column(lucid):
+    outcome = import_dataset(
+        PaperAdminResource(),
+        rows(["slug", "keywords"], ["lucid", "ok; " + "x" * 101]),
+        user=None,
+        dry_run=False,
+    )
+
+    assert problems(outcome) == [
+        f"Row 2, column keywords: The keyword “{'x' * 40}…” is longer than 100 characters."
+    ]
+    assert Keyword.objects.count() == 0
+
+
+def test_new_paper_rows_get_their_keywords_and_citation_fields(db):
+    dataset = rows(
+        ["slug", "title", "authors", "volume", "number", "pages", "isbn", "issn", "keywords"],
+        [
+            "new",
+            "New",
+            "Ann New",
+            "17",
+            "8",
+            "pp. 1234-1246",
+            "ISBN 978 1 939133 39 7",
+            "2375026x",
+            "RDMA",
+        ],
+    )
+
+    outcome = import_dataset(PaperAdminResource(), dataset, user=None, dry_run=False)
+
+    assert (outcome.new, problems(outcome)) == (1, [])
+    paper = Paper.objects.get(slug="new")
+    assert (paper.volume, paper.number, paper.pages, paper.isbn, paper.issn) == (
+        "17",
+        "8",
+        "1234–1246",
+        "978-1-939133-39-7",
+        "2375-026X",
+    )
+    assert keyword_names(paper) == ["RDMA"]
+    (version,) = Paper.history.filter(id=paper.pk)
+    assert [k.keyword.name for k in version.keywords.all()] == ["RDMA"]
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "message"),
+    [
+        ("isbn", "978-1-939133-39-8", "its check digit should be 7"),
+        ("issn", "2375-0261", "its check digit should be X"),
+        ("pdf_url", "/etc/passwd", "it starts with “/”"),
+        ("pdf_url", "../up.pdf", "“..”"),
+        ("pdf_url", "ftp://example.org/a.pdf", "other schemes"),
+        ("slides_url", "slides.pdf", "Enter a valid URL."),
+    ],
+)
+def test_bad_citation_values_are_row_errors_naming_the_column(lucid, column, value, message):
+    outcome = import_dataset(
+        PaperAdminResource(), rows(["slug", column], ["lucid", value]), user=None, dry_run=False
+    )
+
+    (problem,) = problems(outcome)
+    assert problem.startswith(f"Row 2, column {column}: ")
+    assert message in problem
+
+
+def test_google_scholar_id_is_in_the_admin_columns_only():
+    assert "google_scholar_id" in PaperAdminResource().get_export_headers()
+    assert "google_scholar_id" not in PaperResource().get_export_headers()
+
+
+def test_papers_with_every_new_column_export_and_reimport_unchanged(lucid):
+    Paper.objects.filter(pk=lucid.pk).update(
+        volume="12",
+        number="3",
+        pages="1–9",
+        article_number="7",
+        publisher="ACM",
+        series="LNCS",
+        isbn="0-306-40615-2",
+        issn="0302-9743",
+        event_place="Lisbon, Portugal",
+        event_dates="April 15–16, 2024",
+        pdf_url="lucid.pdf",
+        slides_url="https://example.org/s",
+        poster_url="https://example.org/p",
+        video_url="https://example.org/v",
+        website_url="https://example.org/w",
+        google_scholar_id="abcDEF123",
+    )
+    lucid.keywords.add(KeywordFactory(name="Scheduling"), KeywordFactory(name="clusters"))
+    resource = PaperAdminResource()
+    exported = resource.export()
+    before = list(Paper.objects.values().order_by("pk"))
+
+    outcome = import_dataset(
+        PaperAdminResource(),
+        read_dataset(csv_bytes(exported.headers, list(exported)), filename="papers.csv"),
+        user=None,
+        dry_run=False,
+    )
+
+    assert (outcome.new, outcome.changed, outcome.unchanged, problems(outcome)) == (0, 0, 1, [])
+    assert list(Paper.objects.values().order_by("pk")) == before
+    assert dict(zip(exported.headers, exported[0], strict=True))["keywords"] == (
+        "clusters; Scheduling"
+    )
+
+
+def test_keyword_resource_renames_by_slug(db):
+    paper = PaperFactory()
+    paper.keywords.add(KeywordFactory(name="ml", slug="ml"))
+
+    outcome = import_dataset(
+        KeywordResource(),
+        rows(["slug", "name"], ["ml", "machine learning"], ["new-one", "New, one"]),
+        user=None,
+        dry_run=False,
+    )
+
+    assert problems(outcome) == [
+        "Row 3, column name: A keyword cannot contain “,”: commas and semicolons separate "
+        "keywords in spreadsheets and citations. Make it two keywords."
+    ]
+    outcome = import_dataset(
+        KeywordResource(),
+        rows(["slug", "name"], ["ml", "machine learning"]),
+        user=None,
+        dry_run=False,
+    )
+    assert (outcome.changed, keyword_names(paper)) == (1, ["machine learning"])

@@ -16,6 +16,7 @@ from tests.conftest import assert_no_private_data
 from tests.factories import (
     AuthorshipFactory,
     InstitutionFactory,
+    KeywordFactory,
     PaperAwardFactory,
     PaperFactory,
     PersonFactory,
@@ -72,10 +73,13 @@ def test_publications_section_query_count_is_constant(
 ):
     alice = PersonFactory()
     for _ in range(item_count):
-        PaperAwardFactory(paper=paper_with(alice, PersonFactory(), PersonFactory()))
+        paper = paper_with(alice, PersonFactory(), PersonFactory())
+        PaperAwardFactory(paper=paper)
+        paper.keywords.add(KeywordFactory())
 
-    # papers and venues; bylines; awards; earlier versions (the prefetch of with_versions())
-    with django_assert_num_queries(4):
+    # papers and venues; bylines; awards; keywords; earlier versions (the prefetch of
+    # with_versions())
+    with django_assert_num_queries(5):
         section = sections.publications_section(alice)
         html = render_to_string(section.template, {"section": section})
 
@@ -239,11 +243,14 @@ def test_person_sections_together_query_count_is_constant(
 ):
     alice = PersonFactory()
     for _ in range(item_count):
-        PaperAwardFactory(paper=paper_with(alice, PersonFactory()))
+        paper = paper_with(alice, PersonFactory())
+        PaperAwardFactory(paper=paper)
+        paper.keywords.add(KeywordFactory())
         ServiceFactory(person=alice)
 
-    # papers, bylines, awards, earlier versions (shared by publications and co-authors); service
-    with django_assert_num_queries(5):
+    # papers, bylines, awards, keywords, earlier versions (shared by publications and
+    # co-authors); service
+    with django_assert_num_queries(6):
         slots = build(person_sections, alice)
         for section in slots["main"] + slots["aside"]:
             if section.template.startswith("publications/"):
@@ -361,10 +368,13 @@ def test_institution_section_query_count_is_constant(
     for _ in range(item_count):
         author = PersonFactory()
         RoleFactory(person=author, institution=hkust)
-        PaperAwardFactory(paper=paper_with(author, PersonFactory()))
+        paper = paper_with(author, PersonFactory())
+        PaperAwardFactory(paper=paper)
+        paper.keywords.add(KeywordFactory())
 
-    # papers; bylines; awards; earlier versions (the prefetch of with_versions()); the count
-    with django_assert_num_queries(5):
+    # papers; bylines; awards; keywords; earlier versions (the prefetch of with_versions());
+    # the count
+    with django_assert_num_queries(6):
         section = sections.institution_papers_section(hkust)
         render_to_string(section.template, {"section": section})
 

@@ -468,8 +468,9 @@ def test_paper_list_with_versions_query_count_is_constant(
 ):
     make_works(item_count)
 
-    # choices of author, institution and venue; count; papers; bylines; awards; earlier versions
-    with django_assert_num_queries(8):
+    # choices of author, institution, venue and keyword; count; papers; bylines; awards;
+    # keywords; earlier versions
+    with django_assert_num_queries(10):
         response = client.get(url)
 
     assert response.context["page"].paginator.count == item_count
@@ -482,8 +483,8 @@ def test_venue_page_with_versions_query_count_is_constant(
 ):
     make_works(item_count, venue=VenueFactory(slug="nsdi"))
 
-    # venue; count; papers; bylines; awards; earlier versions; service
-    with django_assert_num_queries(7):
+    # venue; count; papers; bylines; awards; keywords; earlier versions; service
+    with django_assert_num_queries(8):
         response = client.get("/venues/nsdi/")
 
     assert response.context["page"].paginator.count == item_count
@@ -498,8 +499,9 @@ def test_person_page_with_versions_query_count_is_constant(
     RoleFactory(person=alice).advisors.add(PersonFactory())
     make_works(item_count, author=alice)
 
-    # person, roles, advisors, awards; papers, bylines, awards, earlier versions; service
-    with django_assert_num_queries(9):
+    # person, roles, advisors, awards; papers, bylines, awards, keywords, earlier versions;
+    # service
+    with django_assert_num_queries(10):
         response = client.get("/people/alice/")
 
     assert response.content.decode().count("<li>Preprint: <a") == item_count
@@ -514,10 +516,10 @@ def test_paper_page_with_versions_query_count_is_constant(
         PaperFactory(published_version=published)
     preprint = PaperFactory(slug="fast-arxiv", published_version=published)
 
-    # paper, venue and published version; byline; awards; earlier versions
-    with django_assert_num_queries(4):
+    # paper, venue and published version; byline; awards; keywords; earlier versions
+    with django_assert_num_queries(5):
         published_page = client.get("/papers/fast/")
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(5):
         preprint_page = client.get(f"/papers/{preprint.slug}/")
 
     earlier = published_page.context["paper"].earlier_versions.all()
@@ -533,11 +535,12 @@ def test_home_and_search_with_versions_query_count_is_constant(
         paper.title = f"Match {paper.title}"
         paper.save()
 
-    # papers, bylines, awards, earlier versions; four counts (no lab configured: no members)
-    with django_assert_num_queries(9):
+    # papers, bylines, awards, keywords, earlier versions; four counts (no lab configured: no
+    # members)
+    with django_assert_num_queries(10):
         home = client.get("/")
-    # people, papers, bylines, awards, earlier versions, venues, institutions
-    with django_assert_num_queries(7):
+    # people, papers, bylines, awards, keywords, earlier versions, venues, institutions
+    with django_assert_num_queries(8):
         search = client.get("/search/", {"q": "match"})
 
     assert home.content.decode().count("<li>Preprint: <a") == item_count
@@ -553,8 +556,8 @@ def test_institution_section_with_versions_query_count_is_constant(
     RoleFactory(person=alice, institution=hkust)
     make_works(item_count, author=alice)
 
-    # papers; bylines; awards; earlier versions; the count
-    with django_assert_num_queries(5):
+    # papers; bylines; awards; keywords; earlier versions; the count
+    with django_assert_num_queries(6):
         section = sections.institution_papers_section(hkust)
         html = render_to_string(section.template, {"section": section})
 
@@ -567,9 +570,9 @@ def test_feeds_with_versions_query_count_is_constant(client, django_assert_num_q
     alice = PersonFactory(slug="alice")
     make_works(item_count, author=alice)
 
-    with django_assert_num_queries(3):  # papers; bylines; awards
+    with django_assert_num_queries(4):  # papers; bylines; awards; keywords
         latest = feed_titles(client.get("/publications/feed/"))
-    with django_assert_num_queries(4):  # the person; papers; bylines; awards
+    with django_assert_num_queries(5):  # the person; papers; bylines; awards; keywords
         theirs = feed_titles(client.get("/people/alice/feed/"))
 
     assert len(latest) == len(theirs) == item_count
@@ -582,9 +585,9 @@ def test_downloads_with_versions_query_count_is_constant(
 ):
     make_works(item_count, venue=VenueFactory(slug="nsdi"))
 
-    # the venue; then people, papers, bylines, awards (csv, xlsx: paper_rows) or papers,
-    # bylines with people, awards (bib, json)
-    with django_assert_num_queries(5 if fmt in ("csv", "xlsx") else 4):
+    # the venue; then people, papers, bylines, awards, keywords (csv, xlsx: paper_rows) or
+    # papers, bylines with people, awards, keywords (bib, json)
+    with django_assert_num_queries(6 if fmt in ("csv", "xlsx") else 5):
         response = client.get(f"/venues/nsdi/papers.{fmt}")
 
     assert len(exported_slugs(response, fmt)) == item_count

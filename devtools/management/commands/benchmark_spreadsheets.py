@@ -103,11 +103,11 @@ def lab_csv(headers, rows, target) -> None:
 
 
 def read_only(papers) -> None:
-    """Run the export's four queries and fetch every row, doing nothing with them: what any
+    """Run the export's five queries and fetch every row, doing nothing with them: what any
     export of these papers spends reading the database."""
-    people, rows, authorships, awards = paper_queries(PaperAdminResource(), papers)
+    people, rows, authorships, awards, keywords = paper_queries(PaperAdminResource(), papers)
     list(people)
-    for query in (rows, authorships, awards):
+    for query in (rows, authorships, awards, keywords):
         deque(query.iterator(chunk_size=CHUNK_SIZE), maxlen=0)
 
 
