@@ -16,6 +16,8 @@ The stages, each a module, each using only the ones before it:
 - ``parse``: the file (size and encoding: ``read_bibtex_bytes``, ``check_bibtex_text``,
   ``BibtexError``; front matter, @string macros, crossref), bibtexparser's blocks, every entry
   read (``read_file``). Every problem is named as ``entry <key>: <what is wrong>``.
+- ``formats``: the formats read (``FORMATS``: BibTeX, and the readers of other formats that
+  produce the same entries), ``format_for(filename)``.
 - ``plan``: ``bibtex_plan(text)``, the preview: ``BibtexPlan`` with each venue, author and
   keyword matched or planned as new, and the entries that are already papers (same DOI, same
   arXiv id, or the same normalised title and year) or repeat an earlier entry of the file. It
@@ -62,6 +64,7 @@ from publications.bibtex_import.fields import (
     UNDATED_STATUSES,
     normalize_doi,
 )
+from publications.bibtex_import.formats import FORMATS, Format, format_for
 from publications.bibtex_import.parse import (
     MAX_BIBTEX_BYTES,
     BibtexError,
@@ -76,6 +79,7 @@ __all__ = [
     "CITATION_FIELDS",
     "CONFERENCE_TYPES",
     "ET_AL",
+    "FORMATS",
     "IGNORED_FIELDS",
     "IMPORT_PERMISSIONS",
     "JOURNAL_TYPES",
@@ -91,6 +95,7 @@ __all__ = [
     "BibtexPlan",
     "BibtexPlanError",
     "BibtexResult",
+    "Format",
     "NewPerson",
     "NewVenue",
     "NotKept",
@@ -101,6 +106,7 @@ __all__ = [
     "check_bibtex_text",
     "clean_text",
     "decode_text",
+    "format_for",
     "may_import_bibtex",
     "normalize_doi",
     "normalize_title",

@@ -90,6 +90,7 @@ def bibtex_import(
     same_as: Sequence[str] = (),
     skip_errors: bool = False,
     max_bytes: int | None = None,
+    format: str = "bibtex",
 ) -> BibtexResult:
     """Create the papers of ``text`` (see the module docstring), recorded in the admin log and
     in history as added by ``user``.
@@ -99,7 +100,8 @@ def bibtex_import(
     the previewed plan) is given and the plan is no longer that one. ``same_as`` are the
     preview's confirmed choices of an existing person for a new name
     (``people.services.same_as_choices``): those names become aliases first, so they match.
-    ``max_bytes`` caps the text (None: the caller has checked the upload).
+    ``max_bytes`` caps the text (None: the caller has checked the upload). ``format`` names
+    the reader of the text (``publications.bibtex_import.formats.FORMATS``).
     """
     with transaction.atomic(), recorded(LOG_MESSAGE_REASON, user=user):
         return _import(
@@ -109,6 +111,7 @@ def bibtex_import(
             same_as=same_as,
             skip_errors=skip_errors,
             max_bytes=max_bytes,
+            format=format,
         )
 
 
@@ -119,15 +122,16 @@ def _check(plan: BibtexPlan, skip_errors: bool) -> None:
         raise BibtexPlanError(plan)
 
 
-def _import(*, text, user, fingerprint, same_as, skip_errors, max_bytes) -> BibtexResult:
-    plan = bibtex_plan(text, max_bytes=max_bytes)
+def _import(*, text, user, fingerprint, same_as, skip_errors, max_bytes, format) -> BibtexResult:
+    plan = bibtex_plan(text, max_bytes=max_bytes, format=format)
     _check(plan, skip_errors)
     if fingerprint and plan.fingerprint() != fingerprint:
         raise BibtexPlanError(
             plan, "The records changed since the preview: check the new preview and confirm again."
         )
     if apply_same_as(same_as, user=user):
-        plan = bibtex_plan(text, max_bytes=max_bytes)  # the chosen names now match their people
+        # The chosen names now match their people.
+        plan = bibtex_plan(text, max_bytes=max_bytes, format=format)
         _check(plan, skip_errors)
     result = BibtexResult(plan=plan, skipped=plan.with_errors)
     now = timezone.now()

@@ -39,12 +39,8 @@ from people.models import Person
 from people.names import normalize_name, split_name
 from publications.bibtex_import.entries import NewPerson, NewVenue, PlannedAuthor, PlannedEntry
 from publications.bibtex_import.fields import CONFERENCE_TYPES, JOURNAL_TYPES
-from publications.bibtex_import.parse import (
-    MAX_BIBTEX_BYTES,
-    BibtexFile,
-    check_bibtex_text,
-    read_file,
-)
+from publications.bibtex_import.formats import FORMATS
+from publications.bibtex_import.parse import MAX_BIBTEX_BYTES, BibtexFile, check_bibtex_text
 from publications.bibtex_import.text import normalize_title
 from publications.bibtex_import.venues import abbreviates, short_key, venue_key
 from publications.byline import MARK_FIELDS, BylineError
@@ -147,14 +143,18 @@ class BibtexPlan:
         return hashlib.sha256(repr(outline).encode()).hexdigest()[:32]
 
 
-def bibtex_plan(text: str, *, max_bytes: int | None = MAX_BIBTEX_BYTES) -> BibtexPlan:
+def bibtex_plan(
+    text: str, *, max_bytes: int | None = MAX_BIBTEX_BYTES, format: str = "bibtex"
+) -> BibtexPlan:
     """What importing ``text`` would do, without writing anything (the preview). ``max_bytes``
-    is the size cap (None: none, for the benchmark; uploads are capped where they are read)."""
+    is the size cap (None: none, for the benchmark; uploads are capped where they are read).
+    ``format`` names the reader of the text (``publications.bibtex_import.formats.FORMATS``)."""
+    reader = FORMATS[format]
     plan = BibtexPlan(text=check_bibtex_text(text, max_bytes=max_bytes))
-    plan.file = read_file(text)
+    plan.file = reader.read(text)
     plan.entries = plan.file.entries
     if not plan.entries:
-        plan.file_errors.append("The file has no BibTeX entries (@article{…}, @inproceedings{…}).")
+        plan.file_errors.append(reader.empty)
         return plan
 
     _match_venues(plan)
