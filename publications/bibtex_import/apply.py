@@ -73,6 +73,8 @@ class BibtexResult:
     keywords: list[Keyword] = field(default_factory=list)
     #: The entries left out for their errors (``skip_errors=True``), in the order of the file.
     skipped: list[PlannedEntry] = field(default_factory=list)
+    #: The name of the format read (``publications.bibtex_import.formats.FORMATS``).
+    format: str = "bibtex"
 
 
 def _paper_slug_text(title: str, year: int | None) -> str:
@@ -133,7 +135,7 @@ def _import(*, text, user, fingerprint, same_as, skip_errors, max_bytes, format)
         # The chosen names now match their people.
         plan = bibtex_plan(text, max_bytes=max_bytes, format=format)
         _check(plan, skip_errors)
-    result = BibtexResult(plan=plan, skipped=plan.with_errors)
+    result = BibtexResult(plan=plan, skipped=plan.with_errors, format=format)
     now = timezone.now()
     result.venues, venues = _create_venues(plan.venues_to_create())
     result.people, people = _create_people(plan.people_to_create())
@@ -171,9 +173,7 @@ def _create_people(
     """The people created, and each by the normalised name the plan keys it by."""
     slugs = unique_slugs(Person.objects.all(), [new.name for _, new in new_people])
     created = Person.objects.bulk_create(
-        Person(
-            name=new.name, given_name=new.given_name, family_name=new.family_name, slug=slug
-        )
+        Person(name=new.name, given_name=new.given_name, family_name=new.family_name, slug=slug)
         for (_, new), slug in zip(new_people, slugs, strict=True)
     )
     return created, {key: person for (key, _), person in zip(new_people, created, strict=True)}
@@ -199,9 +199,7 @@ PAPER_FIELDS = (
 )
 
 
-def _create_papers(
-    entries: list[PlannedEntry], venues: dict[int, Venue], now
-) -> list[Paper]:
+def _create_papers(entries: list[PlannedEntry], venues: dict[int, Venue], now) -> list[Paper]:
     """Insert the papers as plain values (bulk_create's per-value work was most of a big
     import's time), then read their ids back by their creation time, in one query."""
     slugs = unique_slugs(

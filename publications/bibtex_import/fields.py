@@ -25,15 +25,19 @@ missing, a year that is not one) stop the entry, as before.
 
 import re
 
-from bibtexparser.middlewares.names import split_multiple_persons_names
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 
 from lab.core.models import MAX_YEAR, MIN_YEAR
 from publications.bibtex_import.entries import PlannedEntry
-from publications.bibtex_import.names import read_name
+from publications.bibtex_import.names import read_name, split_names
 from publications.bibtex_import.text import clean_text
-from publications.bibtex_import.venues import VenueParts, conference_parts, journal_parts
+from publications.bibtex_import.venues import (
+    VenueParts,
+    conference_parts,
+    is_journal_name,
+    journal_parts,
+)
 from publications.enums import PaperStatus
 from publications.models import ARXIV_PATTERN, DOI_PATTERN, Keyword, Paper, PaperAward, Venue
 from publications.validators import (
@@ -165,6 +169,7 @@ _SHORT_WITH_YEAR = re.compile(
 _SPACED_ISSNS = re.compile(r"[0-9]{4}-[0-9]{3}[0-9Xx](?:\s+[0-9]{4}-[0-9]{3}[0-9Xx])+")
 _ACRONYM = re.compile(r"^[A-Za-z]*[A-Z][A-Za-z0-9/&+-]*[A-Z0-9][A-Za-z0-9/&+-]*$")
 _TRUE = frozenset({"true", "yes", "1", "y"})
+_PROCEEDINGS_START = re.compile(r"^\s*(?:the\s+)?(?:proceedings|proc\.)\s", re.IGNORECASE)
 
 _url_validator = URLValidator(schemes=["http", "https"])
 _MAX = {f.name: f.max_length for f in Paper._meta.concrete_fields if f.max_length}
@@ -402,6 +407,15 @@ def _read_links(entry: PlannedEntry, fields: dict[str, str]) -> None:
         if url and url != html:
             entry.not_imported("url", f"{url}; al-folio's html ({html}) is kept as the URL")
         url = html
+    if (
+        url
+        and entry.doi
+        and _DOI_LINK.match(url)
+        and normalize_doi(url).casefold() == entry.doi.casefold()
+    ):
+        # DBLP and the ACM DL give the DOI's own link as the url: the DOI is kept (pages and
+        # exports link it), the link would only repeat it.
+        url = ""
     entry.url = url
     for name, attribute in _LINKS:
         value = _url_of(fields.get(name, ""))
@@ -441,7 +455,7 @@ def _link(entry: PlannedEntry, name: str, value: str) -> bool:
 def _read_authors(entry: PlannedEntry, fields: dict[str, str]) -> None:
     names = []
     raw = fields.get("author", "").strip()
-    for number, raw_name in enumerate(split_multiple_persons_names(raw) if raw else (), start=1):
+    for number, raw_name in enumerate(split_names(raw), start=1):
         if raw_name.strip().casefold() in ET_AL:
             entry.authors_complete = False
             continue
@@ -480,7 +494,7 @@ def _read_venue(entry: PlannedEntry, fields: dict[str, str]) -> None:
         raw = fields.get(name, "").strip()
         if not raw or _URL_IN_TEXT.match(raw) or raw.startswith(("http://", "https://")):
             continue
-        journal = name in ("journal", "journaltitle")
+        journal = name in ("journal", "journaltitle") and not _conference_in_journal(raw)
         entry.venue_parts = journal_parts(raw) if journal else conference_parts(raw)
         entry.venue_text = clean_text(raw)
         break
@@ -495,8 +509,23 @@ def _read_venue(entry: PlannedEntry, fields: dict[str, str]) -> None:
             or _SHORT_WITH_YEAR.match(hint)
             or (name == "eventtitle" and _ACRONYM.match(hint))
         ):
-            entry.venue_short = _strip_year(hint)[: _MAX_SHORT]
+            entry.venue_short = _strip_year(hint)[:_MAX_SHORT]
             break
+
+
+# al-folio files often put a conference in an @article's journal ("Proceedings of the IEEE/CVF
+# Conference on ...", "2024 IEEE 40th International Conference on Data Engineering (ICDE)").
+_CONFERENCE_WORD = re.compile(r"\b(?:conference|symposium|workshop)\b", re.IGNORECASE)
+_JOURNAL_WORD = re.compile(r"\b(?:journal|transactions|letters|magazine)\b", re.IGNORECASE)
+
+
+def _conference_in_journal(raw: str) -> bool:
+    """Whether a journal field names a conference: "Proceedings of ..." that is not a journal
+    so named (PVLDB, Proceedings of the IEEE), or a conference, symposium or workshop that is
+    not a journal, transactions or letters."""
+    if is_journal_name(raw) or _JOURNAL_WORD.search(raw):
+        return False
+    return bool(_PROCEEDINGS_START.match(raw) or _CONFERENCE_WORD.search(raw))
 
 
 def _strip_year(text: str) -> str:
@@ -510,6 +539,8 @@ def _read_citation(entry: PlannedEntry, fields: dict[str, str]) -> None:
     volume = _text(fields, "volume")
     if volume and entry.venue_text == "arXiv" and volume.startswith("abs/"):
         volume = ""  # DBLP writes a CoRR paper's arXiv id as its volume
+    if not volume and entry.venue_parts is not None:
+        volume = entry.venue_parts.volume  # "Proceedings of ..., Volume 2"
     entry.volume = _fits(entry, "volume", volume, "volume")
     number, issue = _text(fields, "number"), _text(fields, "issue")
     if number and issue and number != issue:

@@ -50,6 +50,11 @@ _MARKS = re.compile(
     )
 )
 _SIGN_ORDER = [mark.sign for mark in MARK_TABLE]
+# Hugo Blox and al-folio users bold or underline their own name: \textbf{Qinghao Hu}. The
+# command is typography, not part of the name (left on, the name would be one family name).
+_EMPHASIS = re.compile(
+    r"\\(?:textbf|textit|emph|underline|uline|textsc|textsl|textrm|mbox)\s*\{([^{}]*)\}"
+)
 
 
 @dataclass(frozen=True)
@@ -85,10 +90,36 @@ def take_marks(raw: str) -> tuple[str, str]:
 _FIRST_CHARACTERS = frozenset(spelling[0] for spelling in SPELLINGS)
 
 
+_AND = re.compile(r"\s+and\s+", re.IGNORECASE)
+_BRACE = re.compile(r"(?<!\\)[{}]")
+
+
+def split_names(field: str) -> list[str]:
+    """The names of an ``author`` field, split at the "and"s outside braces, as BibTeX does.
+
+    Not bibtexparser's ``split_multiple_persons_names``: it drops the backslash of a name
+    that starts with a command (``and \\textbf{Qinghao Hu}`` gives ``extbf{Qinghao Hu}``)."""
+    field = field.strip()
+    if not field:
+        return []
+    names, start, depth, counted = [], 0, 0, 0
+    for match in _AND.finditer(field):
+        for brace in _BRACE.findall(field, counted, match.start()):
+            depth += 1 if brace == "{" else -1
+        counted = match.start()
+        if depth <= 0:
+            names.append(field[start : match.start()])
+            start = match.end()
+    names.append(field[start:])
+    return [name.strip() for name in names if name.strip()]
+
+
 @functools.lru_cache(maxsize=16384)  # co-authors repeat from entry to entry
 def read_name(raw: str) -> ReadName:
     """One author of an ``author`` field: marks taken off, split into given and family names
     as BibTeX splits them ("Sánchez Pérez, Ixeia" says which is which), LaTeX decoded."""
+    if "\\" in raw:
+        raw = _EMPHASIS.sub(r"\1", raw)
     cleaned, marks = take_marks(raw)
     try:
         parts = parse_single_name_into_parts(cleaned)

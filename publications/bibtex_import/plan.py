@@ -299,10 +299,10 @@ def _new_venue_kind(entry: PlannedEntry, parts) -> str:
         return VenueKind.PREPRINT
     if parts.journal:
         return VenueKind.JOURNAL
-    if entry.entry_type in CONFERENCE_TYPES:
+    # Not a journal's name: a conference, also where an @article names one in its journal
+    # field (al-folio files do: "Proceedings of the IEEE/CVF Conference on ...").
+    if entry.entry_type in CONFERENCE_TYPES or entry.entry_type in JOURNAL_TYPES:
         return VenueKind.WORKSHOP if "workshop" in parts.name.casefold() else VenueKind.CONFERENCE
-    if entry.entry_type in JOURNAL_TYPES:
-        return VenueKind.JOURNAL
     return VenueKind.OTHER
 
 

@@ -51,16 +51,27 @@ _SHORT_WITH_YEAR = re.compile(
     r"^(?P<short>(?:[A-Za-z][\w/&+-]*\s+){0,2}[A-Za-z]*[A-Z][\w/&+-]*[A-Z0-9][\w/&+-]*)\s+"
     r"(?:(?:19|20)[0-9]{2}|['’][0-9]{2})$"
 )
-# DBLP's "{CIKM} '21: The 30th ..." and ACM's "ASPLOS '23: Proceedings of ...".
+# DBLP's "{CIKM} '21: The 30th ...", ACM's "ASPLOS '23: Proceedings of ..." and IEEE's
+# "SC24: International Conference ..." (the year glued to the short name).
 _SHORT_PREFIX = re.compile(
-    r"^(?P<short>[A-Za-z][\w/&+-]*)\s*(?:(?:19|20)[0-9]{2}|['’][0-9]{2})\s*:\s*"
+    r"^(?P<short>[A-Za-z][\w/&+-]*?)\s*(?:(?:19|20)[0-9]{2}|['’]?[0-9]{2})\s*:\s*"
 )
+# ACM's "..., Volume 2" (ASPLOS prints its proceedings in volumes): the paper's volume, not
+# part of the series' name.
+_VOLUME_PART = re.compile(r"^(?:vol\.?|volume|part)\s+(?P<volume>[0-9IVX]+)$", re.IGNORECASE)
 _MONTH_WORD = re.compile(
     r"\b(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
     r"sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\b\.?",
     re.IGNORECASE,
 )
 _ONLY_YEAR = re.compile(r"^(?:19|20)[0-9]{2}$")
+# "Submitted to The Eleventh International Conference ...", as Hugo Blox pages write papers
+# under review: where the paper went, not the venue's name (the status comes from the note).
+_STATUS_PREFIX = re.compile(
+    r"^\s*(?:submitted\s+to|under\s+review\s+(?:at|for|in)|accepted\s+(?:at|to|in|by)|"
+    r"to\s+appear\s+(?:at|in))\s*:?\s+",
+    re.IGNORECASE,
+)
 _STOP_WORDS = frozenset({"of", "the", "on", "and", "in", "for", "&", "at", "a", "an"})
 _WORD = re.compile(r"[^\W_]+\.?|&")
 
@@ -72,6 +83,8 @@ class VenueParts:
     place: str = ""
     dates: str = ""
     journal: bool = False
+    #: The volume of the proceedings the booktitle names ("..., Volume 2").
+    volume: str = ""
 
 
 def _top_level_parts(text: str) -> list[str]:
@@ -101,7 +114,7 @@ def _short_in_parentheses(text: str) -> str:
 
 def _series_name(text: str) -> str:
     """The series' name: parentheses, "Proceedings of the", ordinals and years taken off."""
-    name = _PARENTHESES.sub(" ", text)
+    name = _PARENTHESES.sub(" ", _STATUS_PREFIX.sub("", text))
     name = _PROCEEDINGS.sub("", name.strip())
     name = _ORDINAL.sub(" ", name)
     name = _YEARISH.sub(" ", name)
@@ -127,7 +140,7 @@ def is_journal_name(text: str) -> bool:
 
 def conference_parts(raw: str) -> VenueParts:
     """A booktitle taken apart (see the module docstring). ``raw`` is the field as written."""
-    text = decode_text(raw)
+    text = _STATUS_PREFIX.sub("", decode_text(raw))
     if is_journal_name(text):
         return journal_parts(raw)
     short = ""
@@ -135,6 +148,9 @@ def conference_parts(raw: str) -> VenueParts:
     if prefix:
         short, text = prefix["short"], text[prefix.end() :]
     parts = _top_level_parts(text)
+    volume = ""
+    if len(parts) > 1 and _VOLUME_PART.match(parts[-1]):
+        volume = _VOLUME_PART.match(parts.pop())["volume"]
     place = dates = ""
     for index, part in enumerate(parts[1:], start=1):
         found = _SHORT_WITH_YEAR.match(part)
@@ -144,13 +160,18 @@ def conference_parts(raw: str) -> VenueParts:
             parts = parts[:index]
             break
     else:
-        if prefix and len(parts) > 1:
+        # DBLP's "{CIKM} '21: The 30th ..., Virtual Event, Queensland, Australia, November 1 - 5,
+        # 2021" ends with the dates; "SC24: International Conference for High Performance
+        # Computing, Networking, Storage and Analysis" has commas in its name and no dates.
+        if prefix and len(parts) > 1 and _YEARISH.search(parts[-1]):
             place, dates = _place_and_dates(parts[1:])
             parts = parts[:1]
     joined = ", ".join(parts)
     short = short or _short_in_parentheses(joined)
     name = _series_name(joined)
-    return VenueParts(name=name or decode_text(raw), short=short, place=place, dates=dates)
+    return VenueParts(
+        name=name or decode_text(raw), short=short, place=place, dates=dates, volume=volume
+    )
 
 
 def journal_parts(raw: str) -> VenueParts:

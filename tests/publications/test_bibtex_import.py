@@ -20,6 +20,7 @@ from publications.admin import PaperAdmin
 from publications.admin_bibtex import BibtexConfirmForm, BibtexImportAdminMixin
 from publications.bibtex import papers_to_bibtex
 from publications.bibtex_import import (
+    FORMATS,
     LOG_MESSAGE,
     MAX_BIBTEX_BYTES,
     BibtexError,
@@ -535,7 +536,12 @@ def test_admin_form_page(lab_admin_client):
 
     assert response.status_code == 200
     content = response.content.decode()
-    assert '<label for="id_bibtex_file">BibTeX file:</label>' in content
+    label = (
+        "BibTeX file"
+        if len(FORMATS) == 1
+        else "File (" + ", ".join(fmt.label for fmt in FORMATS.values()) + ")"
+    )
+    assert f'<label for="id_bibtex_file">{label}:</label>' in content
     assert '<label for="id_bibtex_text">Or paste BibTeX:</label>' in content
     assert 'name="payload"' not in content
 
@@ -614,13 +620,15 @@ def test_admin_shows_a_fresh_preview_when_records_changed_since(lab, lab_admin_c
     ]
 
 
-def test_admin_preview_with_errors_offers_no_confirm(lab, lab_admin_client):
+def test_admin_preview_with_errors_offers_no_all_or_nothing_confirm(lab, lab_admin_client):
     response = lab_admin_client.post(IMPORT_URL, {"bibtex_file": upload("corrupt.bib")})
 
     content = response.content.decode()
     assert response.status_code == 200
-    assert response.context["confirm_payload"] is None
-    assert 'name="payload"' not in content
+    assert response.context["can_confirm"] is False
+    assert "Confirm import of" not in content
+    # Only "Import all but the entries with errors" (tests/.../test_admin_bibtex_entries.py).
+    assert 'name="skip_errors"' in content
     assert "<li>entry broken2023: cannot be read (line 9): Unexpected block start:" in content
 
 
@@ -717,6 +725,7 @@ def test_changelist_has_the_import_button(lab_admin_client):
 
 class ImportExportPaperAdmin(BibtexImportAdminMixin, ImportExportModelAdmin):
     """PaperAdmin as it will be once django-import-export is mixed in."""
+
 
 import_export_site = admin.AdminSite(name="admin")
 import_export_site.register(Paper, ImportExportPaperAdmin)
