@@ -169,7 +169,6 @@ _SHORT_WITH_YEAR = re.compile(
 _SPACED_ISSNS = re.compile(r"[0-9]{4}-[0-9]{3}[0-9Xx](?:\s+[0-9]{4}-[0-9]{3}[0-9Xx])+")
 _ACRONYM = re.compile(r"^[A-Za-z]*[A-Z][A-Za-z0-9/&+-]*[A-Z0-9][A-Za-z0-9/&+-]*$")
 _TRUE = frozenset({"true", "yes", "1", "y"})
-_PROCEEDINGS_START = re.compile(r"^\s*(?:the\s+)?(?:proceedings|proc\.)\s", re.IGNORECASE)
 
 _url_validator = URLValidator(schemes=["http", "https"])
 _MAX = {f.name: f.max_length for f in Paper._meta.concrete_fields if f.max_length}
@@ -520,12 +519,12 @@ _JOURNAL_WORD = re.compile(r"\b(?:journal|transactions|letters|magazine)\b", re.
 
 
 def _conference_in_journal(raw: str) -> bool:
-    """Whether a journal field names a conference: "Proceedings of ..." that is not a journal
-    so named (PVLDB, Proceedings of the IEEE), or a conference, symposium or workshop that is
-    not a journal, transactions or letters."""
+    """Whether a journal field names a conference, symposium or workshop (and not a journal,
+    transactions or letters). "Proceedings of" alone says nothing: "Proc. ACM Manag. Data",
+    "Proc. VLDB Endow." and "Proceedings of the IEEE" are journals."""
     if is_journal_name(raw) or _JOURNAL_WORD.search(raw):
         return False
-    return bool(_PROCEEDINGS_START.match(raw) or _CONFERENCE_WORD.search(raw))
+    return bool(_CONFERENCE_WORD.search(raw))
 
 
 def _strip_year(text: str) -> str:

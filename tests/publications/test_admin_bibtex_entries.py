@@ -141,13 +141,23 @@ def test_preview_with_nothing_but_errors_offers_no_confirm(lab_admin_client):
     assert 'name="payload"' not in response.content.decode()
 
 
-def test_preview_page_has_no_inline_script_or_style(lab_admin_client, venues):
-    content = preview(lab_admin_client).content.decode()
-
+def assert_no_inline_code(content: str) -> None:
+    """What the strict Content-Security-Policy refuses (docs/security.md)."""
     assert re.findall(r"<script(?![^>]*\bsrc=)[^>]*>", content) == []
     assert "<style" not in content
     assert " style=" not in content
     assert re.findall(r"\son[a-z]+=", content) == []
+
+
+def test_preview_and_result_pages_have_no_inline_script_or_style(lab_admin_client, venues):
+    response = preview(lab_admin_client)
+    result = lab_admin_client.post(
+        URL, {"payload": response.context["confirm_payload"], "skip_errors": "1"}
+    )
+
+    assert result.templates[0].name == "admin/publications/paper/import_bibtex_result.html"
+    for page in (response, result):
+        assert_no_inline_code(page.content.decode())
 
 
 # --- Confirming ----------------------------------------------------------------------------------

@@ -223,6 +223,16 @@ def test_al_folio_papers_bib(lab):
             "url": "https://ieeexplore.ieee.org/document/10597768",
             "pdf_url": "zhang2024sylvie.pdf",
         },
+        {
+            # Marks as LaTeX: \textsuperscript{*}, $^*$, ^{*}, \dag.
+            "title": "Lins: Reducing Communication Overhead of ZeRO for Efficient LLM Training",
+            "year": 2024,
+            "status": PUBLISHED,
+            "venue": "iwqos",
+            "authors": authors("Qiaoling Chen*", "Qinghao Hu*", "Guoteng Wang*", "Peng Sun†"),
+            "pages": "1–10",
+            "publisher": "IEEE",
+        },
     ]
     assert new_venues() == [
         (
@@ -238,6 +248,7 @@ def test_al_folio_papers_bib(lab):
             CONFERENCE,
         ),
         ("IEEE International Conference on Data Engineering", "ICDE", CONFERENCE),
+        ("IEEE/ACM International Symposium on Quality of Service", "IWQoS", CONFERENCE),
     ]
 
 
@@ -259,6 +270,7 @@ def test_al_folio_fields_not_kept_are_named_in_the_preview(lab):
         "chen2020cikm": [("poster", "value")],
         "hu2025taming": [],
         "zhang2024sylvie": [],
+        "chen2024lins": [("bibtex_show", "ignored")],
     }
 
 
@@ -530,8 +542,26 @@ def test_dblp_export(lab):
             "event_place": "Virtual Event, Ireland",
             "event_dates": "October 19-23, 2020",
         },
+        {
+            # DBLP's export with crossref: the @proceedings lends its publisher and ISBN.
+            "title": "Constructing a Static Program Slicer for R Programs",
+            "year": 2024,
+            "status": PUBLISHED,
+            "venue": "msr",
+            "authors": authors("Florian Sihler"),
+            "pages": "1–2",
+            "publisher": "ACM",
+            "isbn": "979-8-4007-0587-8",
+        },
     ]
     assert new_venues() == []
+
+
+def test_dblp_crossref_proceedings_is_not_a_paper(lab):
+    plan = bibtex_plan((CORPUS / "dblp" / "dblp.bib").read_text(encoding="utf-8"))
+
+    assert plan.references == ["DBLP:conf/msr/2024"]
+    assert [entry.key for entry in plan.entries][-1] == "DBLP:conf/msr/Sihler24"
 
 
 # --- IEEE Xplore --------------------------------------------------------------------------------
@@ -630,6 +660,21 @@ def test_acm_dl_export(lab):
             "event_place": "Vancouver, BC, Canada",
             "keywords": ["cluster management", "machine learning", "workload analysis"],
         },
+        {
+            # A PACM journal: "Proc." is no conference; articleno is the article number.
+            "title": "Congestion Control for Disaggregated Memory",
+            "year": 2023,
+            "month": 12,
+            "status": PUBLISHED,
+            "venue": "proc-acm-manag-data",
+            "authors": authors("Xudong Liao", "Kai Chen"),
+            "doi": "10.1145/3626781",
+            "volume": "1",
+            "number": "4",
+            "article_number": "245",
+            "publisher": "Association for Computing Machinery",
+            "keywords": ["congestion control", "disaggregated memory"],
+        },
     ]
     assert new_venues() == [
         (
@@ -638,6 +683,7 @@ def test_acm_dl_export(lab):
             "ASPLOS",
             CONFERENCE,
         ),
+        ("Proc. ACM Manag. Data", "", JOURNAL),
     ]
 
 
