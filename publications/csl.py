@@ -10,15 +10,27 @@ paper's own publisher, which replaces a preprint server's name there), ``collect
 (the series), ``ISBN``, ``ISSN``, ``event-place``, ``event-date`` (as written, a literal) and
 ``keyword`` (the names joined by ", ", as Zotero writes it). CSL-JSON has one ``URL``: the
 paper's page (or its arXiv abstract); its other links are not citation data and are left out.
+
+``csl_export(papers)`` writes the file as ``json.dumps(items, ensure_ascii=False, indent=2)``
+would, item by item, from the plain rows of publications.bibtex (``key_pass``, then
+``cited_papers`` with the abstracts): a constant number of queries and constant memory.
 """
 
-from collections.abc import Iterable
+import json
+from collections.abc import Iterable, Iterator
+
+from django.db.models import QuerySet
 
 from publications.bibtex import (
-    author_name_parts,
-    citation_keys,
-    paper_authorships,
-    paper_keywords,
+    CitedPaper,
+    Export,
+    KeyPass,
+    batched,
+    cited_paper,
+    cited_papers,
+    key_pass,
+    record_key,
+    records_key_pass,
 )
 from publications.enums import PaperStatus, VenueKind
 from publications.models import Paper
@@ -31,84 +43,106 @@ CSL_STATUS = {
 }
 
 
-def csl_type(paper: Paper) -> str:
-    if paper.venue is not None and paper.status in (PaperStatus.PUBLISHED, PaperStatus.ACCEPTED):
-        if paper.venue.kind in (VenueKind.CONFERENCE, VenueKind.WORKSHOP):
+def csl_type(p: CitedPaper) -> str:
+    if p.venue_kind is not None and p.status in (PaperStatus.PUBLISHED, PaperStatus.ACCEPTED):
+        if p.venue_kind in (VenueKind.CONFERENCE, VenueKind.WORKSHOP):
             return "paper-conference"
-        if paper.venue.kind == VenueKind.JOURNAL:
+        if p.venue_kind == VenueKind.JOURNAL:
             return "article-journal"
     # CSL 1.0.2 files preprints and other stand-alone works as "article".
     return "article"
 
 
-def _csl_author(authorship) -> dict:
-    given, family = author_name_parts(authorship)
-    return {"family": family, "given": given} if given else {"literal": family}
-
-
-def paper_to_csl(paper: Paper, *, key: str) -> dict:
+def csl_item(p: CitedPaper, *, key: str) -> dict:
     item = {
-        "id": paper.slug,
+        "id": p.slug,
         "citation-key": key,
-        "type": csl_type(paper),
-        "title": paper.title,
-        "author": [_csl_author(a) for a in paper_authorships(paper)],
+        "type": csl_type(p),
+        "title": p.title,
+        "author": [
+            {"family": a.family, "given": a.given} if a.given else {"literal": a.family}
+            for a in p.authors
+        ],
     }
-    if paper.year:
-        date = [paper.year, paper.month] if paper.month else [paper.year]
+    if p.year:
+        date = [p.year, p.month] if p.month else [p.year]
         item["issued"] = {"date-parts": [date]}
-    if paper.venue is not None and paper.status != PaperStatus.UNDER_REVIEW:
-        if paper.venue.kind == VenueKind.PREPRINT:
-            item["publisher"] = paper.venue.name
+    if p.venue_kind is not None and p.status != PaperStatus.UNDER_REVIEW:
+        if p.venue_kind == VenueKind.PREPRINT:
+            item["publisher"] = p.venue_name
         else:
-            item["container-title"] = paper.venue.name
-            if paper.venue.short_name:
-                item["container-title-short"] = paper.venue.short_name
-    item.update(_citation_details(paper))
-    if paper.article_number:
-        item["number"] = paper.article_number
-    elif paper.arxiv_id:
-        item["number"] = f"arXiv:{paper.arxiv_id}"
-    if paper.doi:
-        item["DOI"] = paper.doi
-    if paper.url:
-        item["URL"] = paper.url
-    elif paper.arxiv_id:
-        item["URL"] = f"https://arxiv.org/abs/{paper.arxiv_id}"
-    keywords = [keyword.name for keyword in paper_keywords(paper)]
-    if keywords:
-        item["keyword"] = ", ".join(keywords)
-    if paper.abstract:
-        item["abstract"] = paper.abstract
-    if paper.status in CSL_STATUS:
-        item["status"] = CSL_STATUS[paper.status]
+            item["container-title"] = p.venue_name
+            if p.venue_short_name:
+                item["container-title-short"] = p.venue_short_name
+    item.update(_citation_details(p))
+    if p.article_number:
+        item["number"] = p.article_number
+    elif p.arxiv_id:
+        item["number"] = f"arXiv:{p.arxiv_id}"
+    if p.doi:
+        item["DOI"] = p.doi
+    if p.url:
+        item["URL"] = p.url
+    elif p.arxiv_id:
+        item["URL"] = f"https://arxiv.org/abs/{p.arxiv_id}"
+    if p.keywords:
+        item["keyword"] = ", ".join(p.keywords)
+    if p.abstract:
+        item["abstract"] = p.abstract
+    if p.status in CSL_STATUS:
+        item["status"] = CSL_STATUS[p.status]
     return item
 
 
-def _citation_details(paper: Paper) -> dict:
+def _citation_details(p: CitedPaper) -> dict:
     """volume, issue, page (first-last with a hyphen, as Zotero and Crossref write it),
     publisher (the paper's own), collection-title (the series), ISBN, ISSN, event-place and
     event-date (as written: a CSL "literal" date)."""
     details = {}
     for key, value in (
-        ("volume", paper.volume),
-        ("issue", paper.number),
-        ("page", paper.pages.replace(PAGE_DASH, "-")),
-        ("publisher", paper.publisher),
-        ("collection-title", paper.series),
-        ("ISBN", paper.isbn),
-        ("ISSN", paper.issn),
-        ("event-place", paper.event_place),
+        ("volume", p.volume),
+        ("issue", p.number),
+        ("page", p.pages.replace(PAGE_DASH, "-")),
+        ("publisher", p.publisher),
+        ("collection-title", p.series),
+        ("ISBN", p.isbn),
+        ("ISSN", p.issn),
+        ("event-place", p.event_place),
     ):
         if value:
             details[key] = value
-    if paper.event_dates:
-        details["event-date"] = {"literal": paper.event_dates}
+    if p.event_dates:
+        details["event-date"] = {"literal": p.event_dates}
     return details
 
 
+def paper_to_csl(paper: Paper, *, key: str) -> dict:
+    """One model instance's item."""
+    return csl_item(cited_paper(paper), key=key)
+
+
+def _items_text(records: Iterable[CitedPaper], passed: KeyPass) -> Iterator[str]:
+    """The JSON array of the records' items, one item at a time, byte for byte what
+    ``json.dumps([...], ensure_ascii=False, indent=2)`` writes: each item dumped with the same
+    indent and shifted one level in (JSON strings never hold a raw newline)."""
+    empty = True
+    for p in records:
+        text = json.dumps(csl_item(p, key=record_key(p, passed.keys)), ensure_ascii=False, indent=2)
+        yield ("[\n  " if empty else ",\n  ") + text.replace("\n", "\n  ")
+        empty = False
+    yield "[]" if empty else "\n]"
+
+
+def csl_export(papers: QuerySet) -> Export:
+    """The CSL-JSON file of ``papers`` in their order: the key pass runs now (one query), the
+    items are written as ``chunks`` is consumed (three more queries), in constant memory."""
+    passed = key_pass(papers)
+    items = _items_text(cited_papers(papers, abstracts=True), passed)
+    return Export(len(passed.keys), batched(items))
+
+
 def papers_to_csl(papers: Iterable[Paper]) -> list[dict]:
-    """CSL-JSON items of ``papers`` in the order given (load them with for_list())."""
-    papers = list(papers)
-    keys = citation_keys(papers)
-    return [paper_to_csl(paper, key=keys[paper.pk]) for paper in papers]
+    """CSL-JSON items of ``papers`` (model instances, best loaded with for_list()) in order."""
+    records = [cited_paper(paper) for paper in papers]
+    passed = records_key_pass(records)
+    return [csl_item(p, key=record_key(p, passed.keys)) for p in records]

@@ -1,13 +1,16 @@
-"""Downloads of paper lists, as filtered on the page: CSV, XLSX, BibTeX and CSL-JSON.
+"""Downloads of paper lists, as filtered on the page: CSV, XLSX, BibTeX, CSL-JSON and
+al-folio's papers.bib (docs/exports.md).
 
-Papers have no members-only fields, so every format is public. Each format loads the list with
-Paper.objects.for_list() itself, in a fixed number of queries whatever its length.
+Papers have no members-only fields, so every format is public. Each format loads the list
+itself, in a fixed number of queries whatever its length. BibTeX, CSL-JSON and al-folio are
+written from plain rows (publications.bibtex); a long list of them streams.
 """
 
-import json
+from collections.abc import Callable
 
 from django.db.models import QuerySet
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, StreamingHttpResponse
+from django.urls import reverse
 
 from lab.core.spreadsheets import (
     SPREADSHEET_FORMATS,
@@ -16,15 +19,20 @@ from lab.core.spreadsheets import (
     dataset_response,
     xlsx_bytes,
 )
-from publications.bibtex import papers_to_bibtex
-from publications.csl import papers_to_csl
+from publications.alfolio import alfolio_export
+from publications.bibtex import Export, bibtex_export
+from publications.csl import csl_export
 from publications.models import Paper
 from publications.resources import PaperResource
 from publications.rows import can_stream, paper_rows
 
 BIBTEX_CONTENT_TYPE = "application/x-bibtex; charset=utf-8"
 CSL_JSON_CONTENT_TYPE = "application/vnd.citationstyles.csl+json; charset=utf-8"
-FORMATS = (*SPREADSHEET_FORMATS, "bib", "json")
+ALFOLIO = "alfolio.bib"
+FORMATS = (*SPREADSHEET_FORMATS, "bib", "json", ALFOLIO)
+#: A citation file of fewer papers is sent whole (an HttpResponse, which the page cache keeps
+#: for visitors and which has a Content-Length); a longer one streams as it is written.
+STREAM_FROM_PAPERS = 1000
 
 
 def papers_response(papers: QuerySet[Paper], fmt: str, *, filename: str, request) -> HttpResponse:
@@ -32,6 +40,8 @@ def papers_response(papers: QuerySet[Paper], fmt: str, *, filename: str, request
     The callers pass each work once (PaperQuerySet.works), as their pages list them."""
     if fmt not in FORMATS:
         raise Http404(f"No download in the format “{fmt}”.")
+    if fmt in CITATION_EXPORTS:
+        return _citations_response(papers, fmt, filename=f"{filename}.{fmt}", request=request)
     # Drop whatever the caller prefetched: for_list() brings exactly what every format needs,
     # and a second Prefetch of the same relation would clash.
     papers = papers.prefetch_related(None).for_list()
@@ -53,10 +63,37 @@ def papers_response(papers: QuerySet[Paper], fmt: str, *, filename: str, request
         dataset = PaperResource().export(papers, force_native_type=fmt == "xlsx")
         dataset.title = "Papers"
         return dataset_response(dataset, fmt, filename=filename)
-    if fmt == "bib":
-        content, content_type = papers_to_bibtex(papers), BIBTEX_CONTENT_TYPE
-    else:
-        items = papers_to_csl(papers)
-        content = json.dumps(items, ensure_ascii=False, indent=2)
-        content_type = CSL_JSON_CONTENT_TYPE
-    return attachment(content, content_type=content_type, filename=f"{filename}.{fmt}")
+    raise AssertionError(f"No writer for the format {fmt!r}.")  # every format is handled above
+
+
+def _page_url(request) -> Callable[[str], str]:
+    """slug -> the address of that paper's page on this site, absolute (for al-folio's html)."""
+    placeholder = "paper-slug"
+    head, tail = request.build_absolute_uri(
+        reverse("publications:paper", args=[placeholder])
+    ).split(placeholder)
+    return lambda slug: f"{head}{slug}{tail}"
+
+
+#: The citation formats written from plain rows: content type, and the export of a queryset.
+CITATION_EXPORTS: dict[str, tuple[str, Callable[[QuerySet, object], Export]]] = {
+    "bib": (BIBTEX_CONTENT_TYPE, lambda papers, request: bibtex_export(papers)),
+    "json": (CSL_JSON_CONTENT_TYPE, lambda papers, request: csl_export(papers)),
+    ALFOLIO: (
+        BIBTEX_CONTENT_TYPE,
+        lambda papers, request: alfolio_export(papers, page_url=_page_url(request)),
+    ),
+}
+
+
+def _citations_response(papers: QuerySet[Paper], fmt: str, *, filename: str, request):
+    """The file whole when it has fewer than STREAM_FROM_PAPERS papers, else a stream; the
+    same bytes and queries either way (publications.bibtex: the key pass runs here, the rest
+    as the file is read)."""
+    content_type, export = CITATION_EXPORTS[fmt]
+    count, chunks = export(papers, request)
+    if count < STREAM_FROM_PAPERS:
+        return attachment("".join(chunks), content_type=content_type, filename=filename)
+    response = StreamingHttpResponse(chunks, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response

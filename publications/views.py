@@ -26,7 +26,13 @@ SELECTED_LIST_PARAMS = {
     "sort": "newest",
     **PAGE_PARAMS,
 }
-DOWNLOAD_FORMATS = [("csv", "CSV"), ("xlsx", "XLSX"), ("bib", "BibTeX"), ("json", "CSL-JSON")]
+DOWNLOAD_FORMATS = [
+    ("csv", "CSV"),
+    ("xlsx", "XLSX"),
+    ("bib", "BibTeX"),
+    ("json", "CSL-JSON"),
+    ("alfolio.bib", "al-folio"),
+]
 
 
 def _page(request, queryset):

@@ -1,0 +1,137 @@
+"""Measure the citation exports at scale (``manage.py benchmark_exports``).
+
+Run after ``manage.py generate_lab``, on its database. For each format (BibTeX, CSL-JSON,
+al-folio) and each number of papers (``--papers``: the first N of the default order; all by
+default), the download of those papers is made through ``publications.exports.papers_response``
+as the site makes it (a long list streams) and read to the end, chunk by chunk, as a server
+sends it. Printed per export: the time, the number of queries, the size of the file, and two
+memory figures, each the growth over the process before the export:
+
+- ``traced_mb``: the peak of memory allocated by Python objects during the export
+  (tracemalloc, in a second run: tracing slows Python down, so the time comes from the first);
+- ``rss_mb``: the growth of the process's peak resident memory (Linux: ``/proc/self/status``
+  VmHWM, reset through ``/proc/self/clear_refs`` before the export), which also counts the
+  database driver's own buffers; "-" where the system does not allow it.
+
+A streamed export's memory does not grow with the number of papers (docs/benchmarks.md,
+"Exports in constant memory"). Every figure line starts with ``export`` and ends with the
+figures as ``key=value`` pairs, so scripts can parse them.
+"""
+
+import gc
+import time
+import tracemalloc
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+from django.db import connection
+from django.test import RequestFactory
+
+from publications.exports import papers_response
+from publications.models import Paper
+
+FORMATS = ("bib", "json", "alfolio.bib")
+#: The growth allowed (issue 14: under 50 MB over an idle process, whatever the number).
+MEMORY_TARGET_MB = 50
+_STATUS = Path("/proc/self/status")
+_CLEAR_REFS = Path("/proc/self/clear_refs")
+
+
+class QueryCounter:
+    def __init__(self):
+        self.count = 0
+
+    def __call__(self, execute, sql, params, many, context):
+        self.count += 1
+        return execute(sql, params, many, context)
+
+
+def _status_kb(name: str) -> int | None:
+    try:
+        for line in _STATUS.read_text().splitlines():
+            if line.startswith(name + ":"):
+                return int(line.split()[1])
+    except OSError:
+        return None
+    return None
+
+
+def _reset_peak_rss() -> int | None:
+    """Reset the process's peak resident memory to its current one; that one, in kB."""
+    try:
+        _CLEAR_REFS.write_text("5")
+    except OSError:
+        return None
+    return _status_kb("VmRSS")
+
+
+def _download(papers, fmt: str) -> int:
+    """Make the download and read it to the end; its size in bytes."""
+    response = papers_response(papers, fmt, filename="bench", request=RequestFactory().get("/"))
+    if not response.streaming:
+        return len(response.content)
+    return sum(len(chunk) for chunk in response.streaming_content)
+
+
+def measure(papers, fmt: str) -> dict:
+    gc.collect()
+    before_kb = _reset_peak_rss()
+    counter = QueryCounter()
+    started = time.perf_counter()
+    with connection.execute_wrapper(counter):
+        size = _download(papers, fmt)
+    seconds = time.perf_counter() - started
+    peak_kb = _status_kb("VmHWM") if before_kb is not None else None
+    gc.collect()
+    tracemalloc.start()
+    baseline = tracemalloc.get_traced_memory()[0]
+    _download(papers, fmt)
+    traced = tracemalloc.get_traced_memory()[1] - baseline
+    tracemalloc.stop()
+    return {
+        "seconds": seconds,
+        "queries": counter.count,
+        "bytes": size,
+        "traced_mb": traced / 2**20,
+        "rss_mb": None if peak_kb is None else (peak_kb - before_kb) / 2**10,
+    }
+
+
+class Command(BaseCommand):
+    help = "Time the BibTeX, CSL-JSON and al-folio exports and measure their memory."
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--papers",
+            type=int,
+            nargs="*",
+            default=[],
+            help="Numbers of papers to export (the first N); all of them by default.",
+        )
+        parser.add_argument("--formats", nargs="*", default=list(FORMATS), choices=FORMATS)
+
+    def handle(self, *args, papers, formats, **options):
+        total = Paper.objects.count()
+        if not total:
+            raise CommandError("No papers: run `manage.py generate_lab` first.")
+        counts = sorted({min(n, total) for n in papers} or {total})
+        self.stdout.write(
+            f"database vendor={connection.vendor} papers={total} "
+            f"people={Paper.authors.through.objects.values('person').distinct().count()}"
+        )
+        worst = 0.0
+        for count in counts:
+            queryset = Paper.objects.all() if count == total else Paper.objects.all()[:count]
+            for fmt in formats:
+                figures = measure(queryset, fmt)
+                rss = "-" if figures["rss_mb"] is None else f"{figures['rss_mb']:.1f}"
+                worst = max(worst, figures["traced_mb"], figures["rss_mb"] or 0)
+                self.stdout.write(
+                    f"export format={fmt} papers={count} seconds={figures['seconds']:.2f} "
+                    f"queries={figures['queries']} mb={figures['bytes'] / 2**20:.1f} "
+                    f"traced_mb={figures['traced_mb']:.1f} rss_mb={rss}"
+                )
+        verdict = "met" if worst < MEMORY_TARGET_MB else "NOT met"
+        self.stdout.write(
+            f"target memory growth < {MEMORY_TARGET_MB} MB: {verdict} (worst={worst:.1f})"
+        )
