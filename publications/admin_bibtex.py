@@ -35,7 +35,7 @@ from publications.bibtex_import import (
     format_for,
     may_import_bibtex,
     read_bibtex_bytes,
-    skipped_bibtex,
+    skipped_file,
 )
 
 SIGNING_SALT = "publications.admin_bibtex.import"
@@ -294,7 +294,7 @@ class BibtexImportAdminMixin:
                 result=result,
                 summary=summary,
                 skipped_payload=SkippedDownloadForm.sign(
-                    skipped_bibtex(result.plan, result.skipped), FORMATS[fmt].extensions[0]
+                    skipped_file(result.plan, result.skipped, fmt), FORMATS[fmt].extensions[0]
                 ),
             )
         messages.success(request, summary)

@@ -28,7 +28,8 @@ The stages, each a module, each using only the ones before it:
   nothing by default; with ``skip_errors=True`` the entries with errors are left out and
   listed. Who may import (``may_import_bibtex``, ``IMPORT_PERMISSIONS``) is stated there too.
 - ``preview``: ``plan_lines(plan)``, the plan as plain text for the command, and
-  ``skipped_bibtex(plan)``, the .bib of the entries with errors, as the file wrote them.
+  ``skipped_bibtex(plan)``, the .bib of the entries with errors, as the file wrote them
+  (``skipped_file(plan, entries, format)``: in the format they came in).
 
 The number of queries does not grow with the number of entries: the plan loads people, venues,
 candidate duplicates and keywords once, and applying reads the slugs of each table once and
@@ -72,7 +73,7 @@ from publications.bibtex_import.parse import (
     read_bibtex_bytes,
 )
 from publications.bibtex_import.plan import BibtexPlan, bibtex_plan
-from publications.bibtex_import.preview import plan_lines, skipped_bibtex
+from publications.bibtex_import.preview import plan_lines, skipped_bibtex, skipped_file
 from publications.bibtex_import.text import clean_text, decode_text, normalize_title
 
 __all__ = [
@@ -113,4 +114,5 @@ __all__ = [
     "plan_lines",
     "read_bibtex_bytes",
     "skipped_bibtex",
+    "skipped_file",
 ]

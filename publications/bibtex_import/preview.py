@@ -1,10 +1,12 @@
 """The plan as plain text, for the ``import_bibtex`` command (the admin renders it as a page),
-and the .bib of the entries with errors, to fix and import again.
+and the file of the entries with errors (``skipped_bibtex``, ``skipped_file`` for the other
+formats), to fix and import again.
 
 It only reads a ``BibtexPlan``: one line per entry (new, duplicate, or each of its errors, with
 the fields not imported), then the new people, venues and keywords, then the counts.
 """
 
+import json
 from collections.abc import Iterable
 
 from publications.bibtex_import.entries import PlannedEntry
@@ -88,3 +90,31 @@ def skipped_bibtex(plan: BibtexPlan, entries: Iterable[PlannedEntry] | None = No
         lines += [f"% {message.replace('@', '')}" for message in entry.errors]
         lines += [entry.raw.strip(), ""]
     return "\n".join(lines)
+
+
+def _skipped_ris(entries: list[PlannedEntry]) -> str:
+    # RIS has no comments: the reasons are on the result page and in the preview.
+    # Only line breaks are trimmed: "ER  - " ends with a space RIS readers expect.
+    return "\n\n".join(entry.raw.strip("\r\n") for entry in entries) + "\n"
+
+
+def _skipped_csl_json(entries: list[PlannedEntry]) -> str:
+    items = []
+    for entry in entries:
+        try:
+            items.append(json.loads(entry.raw))
+        except ValueError:
+            continue  # an item too broken to be one (the reader kept a cut copy to name it)
+    return json.dumps(items, ensure_ascii=False, indent=2) + "\n"
+
+
+def skipped_file(plan: BibtexPlan, entries: Iterable[PlannedEntry], format: str) -> str:
+    """The entries with errors as a file of the format they came in, to fix and import again:
+    a .bib with the reasons as comments (``skipped_bibtex``), RIS records, or a CSL-JSON
+    array of the items."""
+    entries = list(entries)
+    if format == "ris":
+        return _skipped_ris(entries)
+    if format == "csljson":
+        return _skipped_csl_json(entries)
+    return skipped_bibtex(plan, entries)

@@ -1,3 +1,4 @@
+import json
 import math
 import re
 from collections import Counter
@@ -24,12 +25,15 @@ from publications.bibtex_import import (
     LOG_MESSAGE,
     MAX_BIBTEX_BYTES,
     BibtexError,
+    BibtexPlan,
     BibtexPlanError,
+    PlannedEntry,
     bibtex_import,
     bibtex_plan,
     decode_text,
     normalize_title,
     read_bibtex_bytes,
+    skipped_file,
 )
 from publications.enums import PaperStatus, VenueKind
 from publications.models import Authorship, Paper, Venue
@@ -803,3 +807,39 @@ def test_command_needs_a_user_who_may_import(lab, member, arguments, message):
 
     assert str(raised.value) == message
     assert Paper.objects.count() == 0
+
+
+# --- The file of the entries left out, in their format -------------------------------------------
+
+
+def _errors(*raws: str) -> list:
+    entries = []
+    for number, raw in enumerate(raws, start=1):
+        entry = PlannedEntry(key=f"k{number}", line=number, raw=raw)
+        entry.error("no year")
+        entries.append(entry)
+    return entries
+
+
+def test_skipped_file_of_ris_records_is_ris():
+    entries = _errors("TY  - JOUR\nTI  - One\nER  - ", "TY  - CONF\nTI  - Two\nER  - \n")
+
+    text = skipped_file(BibtexPlan(entries=entries), entries, "ris")
+
+    assert text == "TY  - JOUR\nTI  - One\nER  - \n\nTY  - CONF\nTI  - Two\nER  - \n"
+
+
+def test_skipped_file_of_csl_json_items_is_a_json_array():
+    entries = _errors('{"type": "article", "title": "One"}', "{not json", '{"title": "Two"}')
+
+    text = skipped_file(BibtexPlan(entries=entries), entries, "csljson")
+
+    assert json.loads(text) == [{"type": "article", "title": "One"}, {"title": "Two"}]
+
+
+def test_skipped_file_of_bibtex_entries_says_what_is_wrong():
+    entries = _errors("@misc{k1, title={T}, author={A B}}")
+
+    text = skipped_file(BibtexPlan(entries=entries), entries, "bibtex")
+
+    assert text.splitlines()[-2:] == ["% entry k1: no year", "@misc{k1, title={T}, author={A B}}"]

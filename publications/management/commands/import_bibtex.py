@@ -14,7 +14,7 @@ from publications.bibtex_import import (
     may_import_bibtex,
     plan_lines,
     read_bibtex_bytes,
-    skipped_bibtex,
+    skipped_file,
 )
 
 _SIZE = re.compile(r"^\s*([0-9]+)\s*(|b|k|kb|m|mb|g|gb)\s*$", re.IGNORECASE)
@@ -61,6 +61,7 @@ class Command(BaseCommand):
         )
         parser.add_argument(
             "--skipped-file",
+            dest="skipped_path",
             default="",
             help="With --skip-errors: write the entries left out to this file, as the input "
             "wrote them, each after a comment saying what is wrong, to fix and import again.",
@@ -80,9 +81,9 @@ class Command(BaseCommand):
         )
 
     def handle(
-        self, *args, file, dry_run, user, skip_errors, skipped_file, max_size, format, **options
+        self, *args, file, dry_run, user, skip_errors, skipped_path, max_size, format, **options
     ):
-        if skipped_file and not skip_errors:
+        if skipped_path and not skip_errors:
             raise CommandError("--skipped-file needs --skip-errors.")
         importer = None if dry_run else self._importer(user)
         path = Path(file)
@@ -133,9 +134,9 @@ class Command(BaseCommand):
                     f"{keys}."
                 )
             )
-            if skipped_file:
-                self._write(Path(skipped_file), skipped_bibtex(result.plan, result.skipped))
-                self.stdout.write(f"Wrote the entries left out to {skipped_file}.")
+            if skipped_path:
+                self._write(Path(skipped_path), skipped_file(result.plan, result.skipped, fmt))
+                self.stdout.write(f"Wrote the entries left out to {skipped_path}.")
 
     def _read(self, path: Path, max_size: int | None) -> bytes:
         try:
