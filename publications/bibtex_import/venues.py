@@ -21,6 +21,7 @@ spellings of one series share ("&" and "and", case, punctuation, "Proceedings of
 ``abbreviates`` tells DBLP's ``Proc. {VLDB} Endow.`` for "Proceedings of the VLDB Endowment".
 """
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -138,6 +139,7 @@ def is_journal_name(text: str) -> bool:
     return bool(_JOURNAL_PROCEEDINGS.match(text))
 
 
+@functools.lru_cache(maxsize=4096)  # a file names few venues, each many times
 def conference_parts(raw: str) -> VenueParts:
     """A booktitle taken apart (see the module docstring). ``raw`` is the field as written."""
     text = _STATUS_PREFIX.sub("", decode_text(raw))
@@ -174,6 +176,7 @@ def conference_parts(raw: str) -> VenueParts:
     )
 
 
+@functools.lru_cache(maxsize=4096)
 def journal_parts(raw: str) -> VenueParts:
     """A journal's name, kept whole; a short name in parentheses at its end is taken off
     ("IEEE Transactions on Parallel and Distributed Systems (TPDS)")."""
@@ -185,6 +188,7 @@ def journal_parts(raw: str) -> VenueParts:
     return VenueParts(name=" ".join(text.split()), short=short, journal=True)
 
 
+@functools.lru_cache(maxsize=4096)
 def venue_key(name: str) -> str:
     """What two spellings of a series' name share: "Proceedings of the 29th ACM International
     Conference on Information & Knowledge Management" and "ACM international conference on
