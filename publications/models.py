@@ -1,5 +1,5 @@
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import connections, models
 from django.db.models import Count, F, Prefetch, Q, Value
 from django.db.models.functions import Coalesce, Lower, NullIf
 from django.urls import reverse
@@ -252,21 +252,44 @@ class PaperQuerySet(SlugQuerySet):
         or an author's name, alias or printed name: the one definition of a paper matching a
         search, for the publication list and the site search. Authors are matched through IN
         subqueries, so a paper is never repeated and no DISTINCT is needed (EXISTS per paper was
-        three times slower on SQLite with 20,000 papers)."""
+        three times slower on SQLite with 20,000 papers).
+
+        On PostgreSQL, per word, the ids of the matching papers are one UNION of three narrow
+        queries, each answered by its trigram index (the migrations
+        ``0006_search_trigram_indexes`` of publications and ``0003`` of people): the papers by
+        their text, the byline rows by printed name, the byline rows of the people by name or
+        alias. The OR of the text columns and the author subquery in one filter, as on SQLite,
+        read every paper and every byline row there (0.5 s for a common family name on 20,000
+        papers, 30 ms with the indexes). SQLite has no such index and reads the tables either
+        way; the single filter is twice as fast there as the UNION."""
         queryset = self
+        union = connections[self.db].vendor == "postgresql"
         for word in text.split():
-            people = Person.objects.filter(
+            people = Person.objects.order_by().filter(
                 Q(name__icontains=word) | Q(aliases__icontains=word)
-            ).values("pk")
-            authored = Authorship.objects.filter(
-                Q(printed_name__icontains=word) | Q(person__in=people)
-            ).values("paper_id")
-            queryset = queryset.filter(
+            )
+            text_match = (
                 Q(title__icontains=word)
                 | Q(system_name__icontains=word)
                 | Q(abstract__icontains=word)
-                | Q(pk__in=authored)
             )
+            if union:
+                by_person = Authorship.objects.order_by().filter(person__in=people.values("pk"))
+                by_printed_name = Authorship.objects.order_by().filter(
+                    printed_name__icontains=word
+                )
+                matches = (
+                    Paper.objects.order_by()
+                    .filter(text_match)
+                    .values("pk")
+                    .union(by_printed_name.values("paper_id"), by_person.values("paper_id"))
+                )
+                queryset = queryset.filter(pk__in=matches)
+            else:
+                authored = Authorship.objects.filter(
+                    Q(printed_name__icontains=word) | Q(person__in=people.values("pk"))
+                ).values("paper_id")
+                queryset = queryset.filter(text_match | Q(pk__in=authored))
         return queryset
 
     def by_institution(self, institution: Institution):
@@ -546,6 +569,11 @@ class Authorship(TimeStampedModel):
             ),
             models.UniqueConstraint(fields=["paper", "person"], name="unique_authorship_person"),
             models.CheckConstraint(condition=Q(position__gte=1), name="authorship_position_gte_1"),
+        ]
+        indexes = [
+            # A person's papers read from the index alone (search by an author's name, their
+            # page): the person_id index alone made PostgreSQL read the whole table instead.
+            models.Index(fields=["person", "paper"], name="authorship_person_paper"),
         ]
 
     def __str__(self):
