@@ -169,6 +169,10 @@ _SHORT_WITH_YEAR = re.compile(
 _SPACED_ISSNS = re.compile(r"[0-9]{4}-[0-9]{3}[0-9Xx](?:\s+[0-9]{4}-[0-9]{3}[0-9Xx])+")
 _ACRONYM = re.compile(r"^[A-Za-z]*[A-Z][A-Za-z0-9/&+-]*[A-Z0-9][A-Za-z0-9/&+-]*$")
 _TRUE = frozenset({"true", "yes", "1", "y"})
+# A @misc or @online whose eprinttype is one of these is a preprint (Zotero's "Preprint").
+_PREPRINT_SERVERS = frozenset(
+    {"arxiv", "biorxiv", "medrxiv", "chemrxiv", "ssrn", "psyarxiv", "osf", "preprints.org"}
+)
 
 _url_validator = URLValidator(schemes=["http", "https"])
 _MAX = {f.name: f.max_length for f in Paper._meta.concrete_fields if f.max_length}
@@ -234,7 +238,11 @@ def _read_status_and_note(entry: PlannedEntry, fields: dict[str, str]) -> None:
         status = PUBSTATES.get(pubstate)
         if status is None:
             entry.not_imported("pubstate", f"“{pubstate}” is not a state the import knows")
-    if status is None and (_is_arxiv(entry, fields) or entry.entry_type == "unpublished"):
+    if status is None and (
+        _is_arxiv(entry, fields)
+        or entry.entry_type == "unpublished"
+        or (entry.entry_type in OTHER_TYPES and _eprint_prefix(fields) in _PREPRINT_SERVERS)
+    ):
         status = PaperStatus.PREPRINT
     entry.status = status or PaperStatus.PUBLISHED
 

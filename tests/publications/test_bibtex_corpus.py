@@ -409,6 +409,19 @@ def test_zotero_better_biblatex(lab):
             "authors": authors("Xudong Liao", "Kaiqiang Xu"),
             "url": "https://hal.science/hal-04299241",
         },
+        {
+            # A bioRxiv preprint: its eprint is a link (the URL), not an arXiv id.
+            "title": "Universal and Efficient Load Balancing for RL Training of Large "
+            "Multimodal Models",
+            "year": 2025,
+            "month": 10,
+            "status": PREPRINT,
+            "venue": None,
+            "authors": authors("Zerui Wang", "Qinghao Hu"),
+            "url": "https://www.biorxiv.org/content/10.1101/2025.10.01.123456v1",
+            "number": "2025.10.01.123456",
+            "publisher": "bioRxiv",
+        },
     ]
     assert new_venues() == [("Hong Kong University of Science and Technology", "", OTHER)]
 
