@@ -1,4 +1,4 @@
-"""Downloads of paper lists, as filtered on the page: CSV, XLSX, BibTeX, CSL-JSON and
+"""Downloads of paper lists, as filtered on the page: CSV, XLSX, BibTeX, CSL-JSON, RIS and
 al-folio's papers.bib (docs/exports.md).
 
 Papers have no members-only fields, so every format is public. Each format loads the list
@@ -24,12 +24,14 @@ from publications.bibtex import Export, bibtex_export
 from publications.csl import csl_export
 from publications.models import Paper
 from publications.resources import PaperResource
+from publications.ris import papers_to_ris
 from publications.rows import can_stream, paper_rows
 
 BIBTEX_CONTENT_TYPE = "application/x-bibtex; charset=utf-8"
 CSL_JSON_CONTENT_TYPE = "application/vnd.citationstyles.csl+json; charset=utf-8"
+RIS_CONTENT_TYPE = "application/x-research-info-systems; charset=utf-8"
 ALFOLIO = "alfolio.bib"
-FORMATS = (*SPREADSHEET_FORMATS, "bib", "json", ALFOLIO)
+FORMATS = (*SPREADSHEET_FORMATS, "bib", "json", "ris", ALFOLIO)
 #: A citation file of fewer papers is sent whole (an HttpResponse, which the page cache keeps
 #: for visitors and which has a Content-Length); a longer one streams as it is written.
 STREAM_FROM_PAPERS = 1000
@@ -63,7 +65,8 @@ def papers_response(papers: QuerySet[Paper], fmt: str, *, filename: str, request
         dataset = PaperResource().export(papers, force_native_type=fmt == "xlsx")
         dataset.title = "Papers"
         return dataset_response(dataset, fmt, filename=filename)
-    raise AssertionError(f"No writer for the format {fmt!r}.")  # every format is handled above
+    content, content_type = papers_to_ris(papers), RIS_CONTENT_TYPE
+    return attachment(content, content_type=content_type, filename=f"{filename}.{fmt}")
 
 
 def _page_url(request) -> Callable[[str], str]:

@@ -31,6 +31,7 @@ DOWNLOAD_FORMATS = [
     ("xlsx", "XLSX"),
     ("bib", "BibTeX"),
     ("json", "CSL-JSON"),
+    ("ris", "RIS"),
     ("alfolio.bib", "al-folio"),
 ]
 

@@ -9,7 +9,9 @@ picks the format of an uploaded file by its extension.
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from publications.bibtex_import.csljson import read_csl_json
 from publications.bibtex_import.parse import BibtexFile, read_file
+from publications.bibtex_import.ris import read_ris
 
 
 @dataclass(frozen=True)
@@ -32,7 +34,23 @@ BIBTEX = Format(
     empty="The file has no BibTeX entries (@article{…}, @inproceedings{…}).",
 )
 
-FORMATS: dict[str, Format] = {BIBTEX.name: BIBTEX}
+RIS = Format(
+    name="ris",
+    label="RIS",
+    extensions=(".ris",),
+    read=read_ris,
+    empty="The file has no RIS records (TY  - JOUR … ER  - ).",
+)
+
+CSL_JSON = Format(
+    name="csljson",
+    label="CSL-JSON",
+    extensions=(".csl.json", ".json"),
+    read=read_csl_json,
+    empty="The file has no CSL-JSON items ([{\"type\": …, \"title\": …}]).",
+)
+
+FORMATS: dict[str, Format] = {fmt.name: fmt for fmt in (BIBTEX, RIS, CSL_JSON)}
 
 
 def format_for(filename: str) -> Format:

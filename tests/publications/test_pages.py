@@ -281,6 +281,8 @@ def test_paper_list_shows_the_count_legend_and_downloads_as_filtered(client):
         ("/publications/download.xlsx?venue=nsdi&amp;year_min=2020", "XLSX"),
         ("/publications/download.bib?venue=nsdi&amp;year_min=2020", "BibTeX"),
         ("/publications/download.json?venue=nsdi&amp;year_min=2020", "CSL-JSON"),
+        ("/publications/download.ris?venue=nsdi&amp;year_min=2020", "RIS"),
+        ("/publications/download.alfolio.bib?venue=nsdi&amp;year_min=2020", "al-folio"),
     ]
 
 
@@ -540,6 +542,7 @@ def test_venue_detail_shows_facts_papers_and_service(client, records):
         "/venues/nsdi/papers.xlsx",
         "/venues/nsdi/papers.bib",
         "/venues/nsdi/papers.json",
+        "/venues/nsdi/papers.ris",
     ]
 
 
