@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from django.contrib.contenttypes.models import ContentType
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -346,6 +347,31 @@ def test_csl_json_empty_list_is_refused_with_the_format_message():
     plan = bibtex_plan("[]", format="csljson")
 
     assert plan.file_errors == ['The file has no CSL-JSON items ([{"type": …, "title": …}]).']
+
+
+# --- Through the admin ---------------------------------------------------------------------
+
+IMPORT_URL = "/admin/publications/paper/import-bibtex/"
+
+
+@pytest.mark.parametrize(
+    ("name", "papers"), [("ris/zotero.ris", 3), ("csljson/crossref_csl.json", 1)]
+)
+def test_admin_previews_and_imports_an_uploaded_file_by_its_extension(
+    lab_admin_client, name, papers
+):
+    upload = SimpleUploadedFile(Path(name).name, (DATA / name).read_bytes())
+
+    preview = lab_admin_client.post(IMPORT_URL, {"bibtex_file": upload})
+
+    assert preview.status_code == 200
+    assert Paper.objects.count() == 0
+    assert f"{papers} new paper{'s' if papers > 1 else ''}, 0 duplicates, 0 errors." in (
+        preview.content.decode()
+    )
+    confirm = lab_admin_client.post(IMPORT_URL, {"payload": preview.context["confirm_payload"]})
+    assert confirm.status_code == 302
+    assert Paper.objects.count() == papers
 
 
 # --- Round trips with the site's downloads --------------------------------------------------
