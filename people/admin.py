@@ -97,7 +97,10 @@ class PersonAdmin(PersonLoginAdminMixin, SafeImportExportMixin, CurationAdmin):
     autocomplete_fields = ["kept_apart"]
     prepopulated_fields = {"slug": ["name"]}
     readonly_fields = ["created", "modified"]
-    date_hierarchy = "modified"
+    # No date hierarchy (it scanned every row for its dates) and no count of the whole table
+    # beside the filtered one: the change list costs the same for 300 or 3,000 people
+    # (docs/benchmarks.md, "Admin change lists").
+    show_full_result_count = False
     inlines = [RoleInline, AwardInline]
     fieldsets = [
         (

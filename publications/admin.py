@@ -241,7 +241,10 @@ class PaperAdmin(BibtexImportAdminMixin, SafeImportExportMixin, CurationAdmin):
     autocomplete_fields = ["venue", "published_version", "kept_apart", "keywords"]
     prepopulated_fields = {"slug": ["title"]}
     readonly_fields = ["created", "modified"]
-    date_hierarchy = "modified"
+    # No date hierarchy (two queries over every paper for its dates: Recent changes shows what
+    # changed when) and no count of the whole table beside the filtered one
+    # (docs/benchmarks.md, "Admin change lists").
+    show_full_result_count = False
     inlines = [AuthorshipInline, PaperAwardInline]
     fieldsets = [
         (None, {"fields": ["title", "system_name", "slug", "byline", "authors_complete"]}),
@@ -409,6 +412,7 @@ class AuthorshipAdmin(SafeImportExportMixin, CurationAdmin):
     search_fields = ["paper__title", "person__name", "printed_name"]
     autocomplete_fields = ["paper", "person", "affiliations"]
     readonly_fields = ["created", "modified"]
+    show_full_result_count = False  # 120,000 rows: count the filtered list only
 
     def save_model(self, request, obj, form, change):
         authorship_put(authorship=obj, affiliations=form.cleaned_data.get("affiliations"))

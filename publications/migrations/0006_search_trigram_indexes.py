@@ -1,5 +1,6 @@
-"""Indexes for the text search: trigram indexes on PostgreSQL only, and a (person, paper) index
-of byline rows on every database (issue 14, docs/benchmarks.md "Search").
+"""Indexes for the text search and the lists: trigram indexes and the papers' default order on
+PostgreSQL only, and a (person, paper) index of byline rows on every database (issue 14,
+docs/benchmarks.md "Search").
 
 ``icontains`` is ``UPPER(col::text) LIKE UPPER('%word%')`` on PostgreSQL: a GIN index with
 pg_trgm's ``gin_trgm_ops`` on exactly that expression answers it (for words of three letters
@@ -22,6 +23,15 @@ INDEXES = [
 ]
 
 
+#: The papers' default order (Paper.Meta.ordering: undated first, then newest), which every
+#: list and the admin's change list sort by: PostgreSQL reads a page of it from this index
+#: instead of sorting every paper (SQLite cannot index NULLS FIRST; it sorts).
+ORDER_INDEX = (
+    "CREATE INDEX IF NOT EXISTS publications_paper_default_order ON publications_paper "
+    "(year DESC NULLS FIRST, month DESC NULLS LAST, title)"
+)
+
+
 def create(apps, schema_editor):
     if schema_editor.connection.vendor != "postgresql":
         return
@@ -30,6 +40,7 @@ def create(apps, schema_editor):
         schema_editor.execute(
             f"CREATE INDEX IF NOT EXISTS {name} ON {table} USING gin ({expression} gin_trgm_ops)"
         )
+    schema_editor.execute(ORDER_INDEX)
 
 
 def drop(apps, schema_editor):
@@ -37,6 +48,7 @@ def drop(apps, schema_editor):
         return
     for name, _table, _expression in INDEXES:
         schema_editor.execute(f"DROP INDEX IF EXISTS {name}")
+    schema_editor.execute("DROP INDEX IF EXISTS publications_paper_default_order")
 
 
 class Migration(migrations.Migration):

@@ -1,0 +1,79 @@
+"""The big change lists (papers, people, byline rows) cost the same whatever the size of the
+tables: one count (of the filtered list), no count of the whole table beside it, no date
+hierarchy scanning every row, people's paper counts without grouping every byline row
+(docs/benchmarks.md, "Admin change lists"). Their query counts are flat: tests/test_admin.py."""
+
+import pytest
+from django import forms
+from django.contrib.admin import helpers, site
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils.html import format_html
+from django.utils.translation import gettext as _
+
+from people.models import Person
+from publications.models import Paper
+from tests.factories import AuthorshipFactory, PaperFactory, PersonFactory
+
+pytestmark = pytest.mark.django_db
+
+CHANGE_LISTS = [
+    "/admin/publications/paper/",
+    "/admin/people/person/",
+    "/admin/publications/authorship/",
+]
+
+
+@pytest.fixture
+def lab():
+    people = [PersonFactory() for _ in range(3)]
+    for number in range(4):
+        paper = PaperFactory(title=f'Paper {number} <b>&"')
+        for position, person in enumerate(people, start=1):
+            AuthorshipFactory(paper=paper, person=person, position=position)
+    return people
+
+
+def sql_of(client, url: str) -> list[str]:
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert response.status_code == 200
+    return [query["sql"] for query in queries.captured_queries]
+
+
+@pytest.mark.parametrize("url", CHANGE_LISTS)
+def test_a_change_list_counts_once_and_scans_no_dates(lab, lab_admin_client, url):
+    statements = sql_of(lab_admin_client, url)
+
+    counts = [sql for sql in statements if "COUNT(" in sql.upper() and "__count" in sql]
+    assert len(counts) == 1, counts  # the paginator's; not the whole table's besides
+    assert not any("MIN(" in sql.upper() or "DATE_TRUNC" in sql.upper() for sql in statements)
+    assert not any("django_datetime_trunc" in sql for sql in statements)
+
+
+def test_people_s_paper_counts_are_right_without_grouping_byline_rows(lab, lab_admin_client):
+    PersonFactory(name="Nobody Yet")
+
+    statements = sql_of(lab_admin_client, "/admin/people/person/?o=5")  # by papers
+    response = lab_admin_client.get("/admin/people/person/?o=5")
+
+    # A subquery per person shown, not a join of every person with every byline row.
+    assert not any('JOIN "publications_authorship"' in sql for sql in statements)
+    counts = {person.name: person.paper_count for person in response.context["cl"].result_list}
+    assert counts == {**{person.name: 4 for person in lab}, "Nobody Yet": 0}
+    assert Person.objects.with_paper_count().get(name="Nobody Yet").paper_count == 0
+
+
+@pytest.mark.parametrize("model", [Paper, Person])
+def test_the_row_checkbox_is_django_s_own_markup(lab, model):
+    obj = model.objects.first()
+    obj.name = obj.title = 'Odd <b>&" name'  # escaped the same way
+    attrs = {
+        "class": "action-select",
+        "aria-label": format_html(_("Select this object for an action - {}"), obj),
+    }
+    djangos = forms.CheckboxInput(attrs, lambda value: False).render(
+        helpers.ACTION_CHECKBOX_NAME, str(obj.pk)
+    )
+
+    assert site._registry[model].action_checkbox(obj) == djangos
