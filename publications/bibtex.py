@@ -54,6 +54,8 @@ No model instance is built for a paper or an author; a person's name is split on
 same ``CitedPaper`` records, so both paths write the same bytes.
 """
 
+import functools
+import operator
 import re
 import unicodedata
 from collections import defaultdict
@@ -63,8 +65,10 @@ from operator import itemgetter
 from typing import NamedTuple
 
 from django.db.models import (
+    CharField,
     Exists,
     F,
+    IntegerField,
     OuterRef,
     Prefetch,
     QuerySet,
@@ -72,6 +76,7 @@ from django.db.models import (
     Value,
     prefetch_related_objects,
 )
+from django.db.models.functions import Cast, Concat
 
 from people.names import split_name
 from publications.byline import MARK_FIELDS, MARKS
@@ -113,11 +118,14 @@ _LATEX_SPECIAL = {
 _LATEX_SPECIAL_RE = re.compile("|".join(re.escape(c) for c in _LATEX_SPECIAL))
 _AND_WORD = re.compile(r"\band\b", re.IGNORECASE)
 _HYPHEN_PAIR = re.compile(r"-(?=-)")
+_NEEDS_ESCAPE = re.compile(r"[\\&%$#_{}~^]|--")
 _KEY_SPLIT = re.compile(r"[\s\-:/]+")
 
 
 def latex_escape(text: str) -> str:
     """``R&D at 50%`` -> ``R\\&D at 50\\%``; Unicode letters are kept."""
+    if not _NEEDS_ESCAPE.search(text):
+        return text
     escaped = _LATEX_SPECIAL_RE.sub(lambda m: _LATEX_SPECIAL[m.group()], text)
     # Every hyphen followed by another is cut off from it: "--" is "-{}-", "---" "-{}-{}-"
     # (replacing "--" once per pair left "---" as "-{}--", an en dash after a hyphen).
@@ -130,7 +138,8 @@ def protect_title(title: str) -> str:
     for word in title.split(" "):
         escaped = latex_escape(word)
         # A capital after the first character: an acronym or a name (GPU, FuseLink, 3D-GNN).
-        if any(ch.isupper() for ch in word[1:]):
+        rest = word[1:]
+        if not rest.islower() and any(ch.isupper() for ch in rest):
             escaped = "{" + escaped + "}"
         words.append(escaped)
     return " ".join(words)
@@ -208,6 +217,16 @@ VENUE_COLUMNS = ("venue__name", "venue__short_name", "venue__kind")
 _MARK_SIGNS = {
     flags: "".join(sign for sign, on in zip(MARKS, flags, strict=True) if on)
     for flags in product((False, True), repeat=len(MARKS))
+}
+#: The marks as one number read from the database (bit n: the n-th mark of MARK_FIELDS): one
+#: integer column instead of four booleans, which SQLite's driver would convert one by one.
+_MARKS_MASK = functools.reduce(
+    operator.add,
+    (Cast(field, IntegerField()) * (1 << bit) for bit, field in enumerate(MARK_FIELDS)),
+)
+_MASK_SIGNS = {
+    sum(1 << bit for bit, on in enumerate(flags) if on): signs
+    for flags, signs in _MARK_SIGNS.items()
 }
 
 
@@ -356,7 +375,7 @@ def cited_papers(
             "person__name",
             "person__given_name",
             "person__family_name",
-            *MARK_FIELDS,
+            _MARKS_MASK,
         )
         .iterator(chunk_size=chunk_size),
         Paper.keywords.through.objects.filter(paper__in=ids)
@@ -378,7 +397,7 @@ def cited_papers(
             parts = names.get(row[1:3])
             if parts is None:
                 parts = names[row[1:3]] = name_parts(*row[2:6])
-            authors.append(Author(parts[0], parts[1], _MARK_SIGNS[row[6:]]))
+            authors.append(Author(parts[0], parts[1], _MASK_SIGNS[row[6]]))
         titles = [title for _, title in prizes[0]] if prizes else []
         yield CitedPaper(*values, authors, [name for _, name in tags], titles)
 
@@ -503,6 +522,20 @@ def widest_field(p: KeyRow | CitedPaper, *, has_authors: bool, has_keywords: boo
     return len("title")  # also pages, month, video; year, code, note, isbn, issn; doi, url, pdf
 
 
+#: Between the first author's names in the key pass's subquery (no name holds it).
+_SEPARATOR = "\x1f"
+_FIRST_AUTHOR = Concat(
+    "printed_name",
+    Value(_SEPARATOR),
+    "person__name",
+    Value(_SEPARATOR),
+    "person__given_name",
+    Value(_SEPARATOR),
+    "person__family_name",
+    output_field=CharField(),
+)
+
+
 class KeyPass(NamedTuple):
     keys: dict[int, str]  # citation key by paper pk
     widest: int  # the longest field name of the file's entries
@@ -510,17 +543,14 @@ class KeyPass(NamedTuple):
 
 def key_pass(papers: QuerySet, *, chunk_size: int = CHUNK_SIZE) -> KeyPass:
     """Every paper's citation key and the file's widest field name, from one streamed query of
-    small tuples (the first author's names through subqueries)."""
+    small tuples (the first author's names joined in one subquery, split here)."""
     first = Authorship.objects.filter(paper=OuterRef("pk")).order_by("position")
     rows = (
         _plain(papers)
         .order_by()
         .values_list(
             *KEY_COLUMNS,
-            Subquery(first.values("printed_name")[:1]),
-            Subquery(first.values("person__name")[:1]),
-            Subquery(first.values("person__given_name")[:1]),
-            Subquery(first.values("person__family_name")[:1]),
+            Subquery(first.annotate(names=_FIRST_AUTHOR).values("names")[:1]),
             Exists(Paper.keywords.through.objects.filter(paper=OuterRef("pk"))),
         )
         .iterator(chunk_size=chunk_size)
@@ -528,16 +558,16 @@ def key_pass(papers: QuerySet, *, chunk_size: int = CHUNK_SIZE) -> KeyPass:
     widest, families, keyed = 0, {}, []
     columns = len(KEY_COLUMNS)
     for row in rows:
-        paper, author, has_keywords = KeyRow(*row[:columns]), row[columns:-1], row[-1]
-        if author[1] is None:  # no byline
+        paper, names, has_keywords = KeyRow(*row[:columns]), row[columns], row[-1]
+        if names is None:  # no byline
             family = ""
         else:
-            family = families.get(author)
+            family = families.get(names)
             if family is None:
-                family = families[author] = name_parts(*author)[1]
+                family = families[names] = name_parts(*names.split(_SEPARATOR))[1]
         keyed.append((paper.pk, base_key(family, paper.year, paper.title, paper.slug), paper.slug))
         if widest < len("archiveprefix"):
-            has_authors = author[1] is not None
+            has_authors = names is not None
             found = widest_field(paper, has_authors=has_authors, has_keywords=has_keywords)
             widest = max(widest, found)
     return KeyPass(unique_keys(keyed), widest)

@@ -25,7 +25,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
-from django.test import RequestFactory
+from django.test import RequestFactory, override_settings
 
 from publications.exports import papers_response
 from publications.models import Paper
@@ -67,7 +67,9 @@ def _reset_peak_rss() -> int | None:
 
 def _download(papers, fmt: str) -> int:
     """Make the download and read it to the end; its size in bytes."""
-    response = papers_response(papers, fmt, filename="bench", request=RequestFactory().get("/"))
+    request = RequestFactory().get("/", SERVER_NAME="localhost")
+    with override_settings(ALLOWED_HOSTS=["localhost"]):  # al-folio's links to the site's pages
+        response = papers_response(papers, fmt, filename="bench", request=request)
     if not response.streaming:
         return len(response.content)
     return sum(len(chunk) for chunk in response.streaming_content)
