@@ -2,6 +2,7 @@
 bytes as bibtexparser's writer and json.dumps, from model instances and from streamed querysets;
 what bibtexparser parses back; constant queries when the download streams."""
 
+import io
 import json
 
 import bibtexparser
@@ -313,3 +314,20 @@ def test_a_long_list_streams_the_same_file(client, monkeypatch, fmt):
     assert streamed["Content-Disposition"] == whole["Content-Disposition"]
     assert streamed["Content-Type"] == whole["Content-Type"]
     assert b"".join(streamed.streaming_content) == whole.content
+
+
+@pytest.mark.django_db
+def test_benchmark_exports_prints_each_export_with_its_queries_and_memory():
+    _papers(3)
+    out = io.StringIO()
+
+    call_command("benchmark_exports", stdout=out)
+
+    lines = [line for line in out.getvalue().splitlines() if line.startswith("export ")]
+    figures = [dict(part.split("=") for part in line.split()[1:]) for line in lines]
+    assert [(f["format"], f["papers"], f["queries"]) for f in figures] == [
+        ("bib", "3", "4"),
+        ("json", "3", "4"),
+        ("alfolio.bib", "3", "5"),
+    ]
+    assert "target memory growth < 50 MB: met" in out.getvalue()
