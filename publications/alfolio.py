@@ -46,7 +46,9 @@ from publications.bibtex import (
     latex_escape,
     record_key,
     record_type,
+    text_field,
     verbatim,
+    verbatim_field,
 )
 from publications.byline import MARK_TABLE
 
@@ -62,17 +64,14 @@ def alfolio_fields(
     """al-folio's fields around the BibTeX entry's (``bibtex_fields``), in the order al-folio's
     example writes them: its display switches first, its links and notes last."""
     fields = []
-    if p.venue_short_name:
-        fields.append(("abbr", "{" + latex_escape(p.venue_short_name) + "}"))
+    fields += text_field("abbr", p.venue_short_name)
     fields.append(("bibtex_show", "{true}"))
     if p.selected:
         fields.append(("selected", "{true}"))
     fields += bibtex_fields(p, kind, names)
     fields.append(("html", "{" + verbatim(p.url or page_url(p.slug)) + "}"))
-    if p.arxiv_id:
-        fields.append(("arxiv", "{" + verbatim(p.arxiv_id) + "}"))
-    if p.google_scholar_id:
-        fields.append(("google_scholar_id", "{" + verbatim(p.google_scholar_id) + "}"))
+    fields += verbatim_field("arxiv", p.arxiv_id)
+    fields += verbatim_field("google_scholar_id", p.google_scholar_id)
     if p.note:
         fields.append(("additional_info", "{, " + latex_escape(p.note) + "}"))
     if p.awards:

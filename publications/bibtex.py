@@ -151,6 +151,17 @@ def verbatim(value: str) -> str:
     return value.replace("{", "%7B").replace("}", "%7D")
 
 
+def text_field(name: str, value: str) -> list[tuple[str, str]]:
+    """The field ``name = {value}`` with its text LaTeX-escaped, as a list to add to an
+    entry's fields; none when the value is empty."""
+    return [(name, "{" + latex_escape(value) + "}")] if value else []
+
+
+def verbatim_field(name: str, value: str) -> list[tuple[str, str]]:
+    """The field ``name = {value}`` for a URL-like value (``verbatim``); none when empty."""
+    return [(name, "{" + verbatim(value) + "}")] if value else []
+
+
 def _ascii_word(text: str) -> str:
     decomposed = unicodedata.normalize("NFKD", text)
     return re.sub(r"[^a-z0-9]", "", decomposed.encode("ascii", "ignore").decode().lower())
@@ -669,17 +680,13 @@ def bibtex_fields(p: CitedPaper, kind: str, names: list[str]) -> list[tuple[str,
         # A preprint server or another kind of venue: where the work can be found.
         fields.append(("howpublished", "{" + latex_escape(p.venue_name) + "}"))
     # Where in the venue: series, volume, number, pages (``123--135``), articleno.
-    if p.series:
-        fields.append(("series", "{" + latex_escape(p.series) + "}"))
-    if p.volume:
-        fields.append(("volume", "{" + latex_escape(p.volume) + "}"))
-    if p.number:
-        fields.append(("number", "{" + latex_escape(p.number) + "}"))
+    fields += text_field("series", p.series)
+    fields += text_field("volume", p.volume)
+    fields += text_field("number", p.number)
     if p.pages:
         # The en dash stored between first and last page is BibTeX's "--".
         fields.append(("pages", "{" + latex_escape(p.pages).replace(PAGE_DASH, "--") + "}"))
-    if p.article_number:
-        fields.append(("articleno", "{" + latex_escape(p.article_number) + "}"))
+    fields += text_field("articleno", p.article_number)
     if p.year:
         fields.append(("year", "{" + str(p.year) + "}"))
     if p.month:
@@ -688,18 +695,13 @@ def bibtex_fields(p: CitedPaper, kind: str, names: list[str]) -> list[tuple[str,
     # The paper's own publisher, the event's place (``address`` of a proceedings paper, as
     # BibTeX styles print it), ISBN and ISSN. The event's dates have no BibTeX field that takes
     # them as written ("April 15–16, 2024"; biblatex's ``eventdate`` wants ISO dates).
-    if p.publisher:
-        fields.append(("publisher", "{" + latex_escape(p.publisher) + "}"))
+    fields += text_field("publisher", p.publisher)
     if p.event_place and kind == "inproceedings":
         fields.append(("address", "{" + latex_escape(p.event_place) + "}"))
-    if p.isbn:
-        fields.append(("isbn", "{" + verbatim(p.isbn) + "}"))
-    if p.issn:
-        fields.append(("issn", "{" + verbatim(p.issn) + "}"))
-    if p.doi:
-        fields.append(("doi", "{" + verbatim(p.doi) + "}"))
-    if p.url:
-        fields.append(("url", "{" + verbatim(p.url) + "}"))
+    fields += verbatim_field("isbn", p.isbn)
+    fields += verbatim_field("issn", p.issn)
+    fields += verbatim_field("doi", p.doi)
+    fields += verbatim_field("url", p.url)
     if p.arxiv_id:
         fields.append(("eprint", "{" + verbatim(p.arxiv_id) + "}"))
         fields.append(("archiveprefix", "{arXiv}"))
