@@ -3,8 +3,13 @@ import re
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.core.cache import cache
 from django.core.management import CommandError, call_command
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
+from devtools.management.commands.benchmark_pages import _pages
 from publications.models import Paper
 
 PAGES = [
@@ -137,6 +142,23 @@ def test_benchmark_pages_cold_rebuilds_every_page_from_the_database(tiny_lab):
         "person (most papers)",
         "paper (6 authors)",
     }
+
+
+def test_benchmark_pages_cold_queries_are_those_of_a_request_on_an_empty_cache(tiny_lab):
+    output = benchmark(cold=True)
+    rows = table(output, "Visitor, cold (cache cleared before each request)", MEMBER_ROW)
+    urls = {page.name: page.url for page in _pages()[0]}
+
+    on_empty_cache = {}
+    visitor = Client()
+    for name, url in urls.items():
+        cache.clear()
+        with CaptureQueriesContext(connection) as queries:
+            visitor.get(url)
+        on_empty_cache[name] = len(queries)
+
+    # Without the clearing, the counted request would be a page cache hit: no query.
+    assert {page: int(row["queries"]) for page, row in rows.items()} == on_empty_cache
 
 
 def test_benchmark_pages_without_cold_prints_no_cold_table(tiny_lab):

@@ -110,3 +110,38 @@ def test_generated_workbook_has_every_sheet_and_six_author_bylines():
     assert list(sheets) == list(SHEET_NAMES)
     assert [len(sheets[name]) for name in SHEET_NAMES] == [0, 12, 50, 0, 5, 0, 0, 0, 0]
     assert {byline.count(";") for byline in sheets["papers"]["authors"]} == {5}
+
+
+def cold_lines(papers: int) -> list[dict[str, str]]:
+    person = PersonFactory(slug="prolific")
+    for n in range(papers):
+        paper = PaperFactory(slug=f"cold-{papers}-{n}")
+        AuthorshipFactory(paper=paper, person=person, position=1)
+        AuthorshipFactory(paper=paper, person=PersonFactory(), position=2)
+    return run("--no-export", "--cold", "--repeat", "2")["download cold"]
+
+
+def test_benchmark_cold_downloads_clear_the_cache_before_every_request():
+    lines = cold_lines(3)
+
+    assert [(line["format"], line["url"], line["papers"]) for line in lines] == [
+        ("bib", "/people/prolific/papers.bib", "3"),
+        ("csv", "/people/prolific/papers.csv", "3"),
+        ("xlsx", "/people/prolific/papers.xlsx", "3"),
+    ]
+    assert {line["status"] for line in lines} == {"200"}
+    # The page cache keeps these short downloads: a timed request that found the first one's
+    # response would run no query. Cleared before each, it runs the first request's queries.
+    assert all(int(line["queries"]) > 0 for line in lines)
+    assert [line["queries"] for line in lines] == [line["first_queries"] for line in lines]
+
+
+@pytest.mark.parametrize("papers", [1, 5])
+def test_benchmark_cold_download_queries_do_not_grow_with_the_papers(papers):
+    lines = cold_lines(papers)
+
+    assert {line["format"]: int(line["queries"]) for line in lines} == {
+        "bib": 5,
+        "csv": 6,
+        "xlsx": 6,
+    }

@@ -16,6 +16,13 @@ venues and papers with six-author bylines, read from XLSX and imported with
 ``lab.workbook.import_workbook``, then imported again unchanged. Printed: rows per second and
 queries per row of each step.
 
+Cold downloads (``--cold``): the most prolific person's papers as the site sends them (BibTeX,
+CSV, XLSX: ``/people/<slug>/papers.<format>``), asked for by a visitor through Django's test
+client and the full middleware stack, with the whole cache cleared (not timed) before every
+timed request: no cached page, fragment or response is left, as on the first download after any
+write. Printed per format: the best time, the queries of the first request and of the last
+timed one (equal when the clearing works: a cache hit would run none), and the size.
+
 Every figure line starts with a fixed label and ends with the figures as ``key=value`` pairs,
 so tests and scripts can parse them.
 """
@@ -33,9 +40,12 @@ from collections import deque
 from contextlib import contextmanager
 
 import django
+from django.core.cache import cache
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
-from django.test import override_settings
+from django.db.models import Count
+from django.test import Client, override_settings
+from django.urls import reverse
 from openpyxl import Workbook
 
 from lab.core.spreadsheets import write_csv, write_xlsx_sheets
@@ -52,6 +62,8 @@ QUERY_TARGET = 5
 IMPORT_QUERY_TARGET = 5.0
 # An import with history at most this many times as long as without it.
 HISTORY_TARGET = 1.5
+#: The downloads timed cold (--cold), of the most prolific person's papers.
+COLD_FORMATS = ("bib", "csv", "xlsx")
 
 
 class QueryCounter:
@@ -158,6 +170,12 @@ class Command(BaseCommand):
             "--import-papers", type=int, default=10_000, help="Papers of the import workbook."
         )
         parser.add_argument("--authors", type=int, default=6, help="Authors per paper (import).")
+        parser.add_argument(
+            "--cold",
+            action="store_true",
+            help="Also time the most prolific person's downloads (BibTeX, CSV, XLSX) through "
+            "the site, with the cache cleared before every timed request.",
+        )
 
     def handle(self, *args, **options):
         self.line(
@@ -169,6 +187,8 @@ class Command(BaseCommand):
         )
         if not options["no_export"]:
             self.export_part(options)
+        if options["cold"]:
+            self.cold_part(options["repeat"])
         if options["run_import"]:
             self.import_part(options)
 
@@ -281,6 +301,50 @@ class Command(BaseCommand):
                 ratio=f"{peaks[count] / peaks[small]:.2f}",
                 rows_ratio=f"{count / small:.2f}",
             )
+
+    # --- cold downloads -------------------------------------------------------------------
+
+    def cold_part(self, repeat: int) -> None:
+        person = (
+            Person.objects.annotate(paper_total=Count("authorships"))
+            .order_by("-paper_total", "slug")
+            .first()
+        )
+        if person is None or person.paper_total == 0:
+            raise CommandError("The database has no authored papers: run manage.py generate_lab.")
+        papers = Paper.objects.by(person).works().count()  # what the download lists
+        # Production-like: no query log, no debug pages; the test client's host.
+        with override_settings(DEBUG=False, ALLOWED_HOSTS=["testserver"]):
+            visitor = Client(raise_request_exception=False)
+            for fmt in COLD_FORMATS:
+                url = reverse("publications:person-download", args=[person.slug, fmt])
+                self.cold_download(visitor, url, fmt, papers, repeat)
+        cache.clear()  # nothing of the run is left for the site
+
+    def cold_download(self, visitor, url, fmt, papers, repeat) -> None:
+        def get():
+            cache.clear()  # pages, fragments, responses, download counters: all gone
+            with counting() as queries:
+                gc.collect()
+                start = time.perf_counter()
+                response = visitor.get(url)
+                size = len(b"".join(response)) if response.streaming else len(response.content)
+                seconds = time.perf_counter() - start
+            return seconds, queries.count, response.status_code, size
+
+        _seconds, first_queries, status, size = get()
+        runs = [get() for _ in range(repeat)]
+        self.line(
+            "download cold",
+            format=fmt,
+            url=url,
+            papers=papers,
+            seconds=f"{min(run[0] for run in runs):.3f}",
+            queries=runs[-1][1],
+            first_queries=first_queries,
+            status=status,
+            bytes=size,
+        )
 
     # --- import ---------------------------------------------------------------------------
 
