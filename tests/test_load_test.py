@@ -100,7 +100,7 @@ def test_load_test_runs_for_30_seconds_and_meets_every_target(tmp_path, unblocke
 
     assert result.returncode == 0, output + result.stderr
     assert "Load test: 30 s measured, gunicorn" in output
-    assert "with 2 sync workers on 127.0.0.1, DEBUG=false" in output
+    assert "2 gthread workers of 2 threads (gunicorn.conf.py) on 127.0.0.1, DEBUG=false" in output
     assert "data:     300 people, 2000 papers, 12000 authorships" in output
     assert "users:    3 visitors and 1 member at once" in output
     rows = {(row["user"], row["kind"]): row for row in ROW.finditer(output)}

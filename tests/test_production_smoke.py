@@ -235,9 +235,9 @@ def gunicorn(site: Site, name: str, workers: int = 2) -> Iterator[Server]:
     log = site.logs / f"gunicorn-{name}.log"
     command = [
         sys.executable, "-m", "gunicorn", "lab.wsgi",
+        "--config", str(ROOT / "gunicorn.conf.py"),  # production's: threaded workers
         "--bind", f"127.0.0.1:{port}",
         "--workers", str(workers),
-        "--timeout", "30",
         "--graceful-timeout", "5",
         "--no-control-socket",  # its default path is shared by every gunicorn of the user
         "--access-logfile", "-",
@@ -417,6 +417,12 @@ def test_smoke_hsts_is_sent_over_https(server):
     assert response.headers["Strict-Transport-Security"] == (
         "max-age=31536000; includeSubDomains; preload"
     )
+
+
+def test_smoke_runs_productions_threaded_workers(server):
+    """gunicorn.conf.py is what serves: threaded workers, so a long download is not killed by
+    the worker timeout (docs/benchmarks.md, "Load test")."""
+    assert "Using worker: gthread" in server.log.read_text(errors="replace")
 
 
 def test_smoke_debug_is_off(server):

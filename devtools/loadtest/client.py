@@ -23,10 +23,11 @@ import urllib.parse
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 
-#: Seconds a request may take before the client gives up (a connection error). Longer than
-#: gunicorn's worker timeout (30 s), so that a request the server gives up on is seen as the
-#: server's failure (the connection closes without an answer).
-REQUEST_TIMEOUT = 60
+#: Seconds a request may take before the client gives up (a connection error): two minutes, about
+#: what a browser waits for a download to start. A request the server gives up on (a worker
+#: killed by gunicorn's timeout, a crash) is seen as the server's failure: the connection closes
+#: without an answer, or a 5xx.
+REQUEST_TIMEOUT = 120
 HOST = "127.0.0.1"
 
 

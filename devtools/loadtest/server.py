@@ -18,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import os
+import runpy
 import secrets
 import signal
 import socket
@@ -33,7 +34,9 @@ from devtools.loadtest.client import Client
 STARTUP_SECONDS = 60
 PR_SET_PDEATHSIG = 1  # prctl(2)
 STOP_SECONDS = 10
-WORKER_TIMEOUT = 30  # gunicorn kills a worker stuck on one request this long (its default)
+#: Production's gunicorn settings (threaded workers; README.md, "Production"), which the
+#: load test serves the site with.
+GUNICORN_CONFIG = settings.BASE_DIR / "gunicorn.conf.py"
 #: Lines of gunicorn's log that mean a request or a worker was lost (one line per event:
 #: a worker timeout, a killed worker, a request that failed in gunicorn or in Django).
 LOG_PROBLEMS = (
@@ -93,8 +96,18 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+def production_config() -> dict:
+    """The settings of GUNICORN_CONFIG (workers, threads, worker class, timeout)."""
+    return {
+        name: value
+        for name, value in runpy.run_path(str(GUNICORN_CONFIG)).items()
+        if name in {"worker_class", "workers", "threads", "timeout"}
+    }
+
+
 class Gunicorn:
-    """``gunicorn lab.wsgi`` with ``workers`` sync workers (production's recipe, README)."""
+    """``gunicorn lab.wsgi`` with production's settings (GUNICORN_CONFIG: threaded workers)
+    and ``workers`` workers."""
 
     def __init__(self, environment: dict[str, str], *, workers: int, log: Path):
         self.environment = environment
@@ -107,8 +120,8 @@ class Gunicorn:
         command = [
             sys.executable, "-m", "gunicorn", "lab.wsgi",
             "--bind", f"127.0.0.1:{self.port}",
+            "--config", str(GUNICORN_CONFIG),
             "--workers", str(self.workers),
-            "--timeout", str(WORKER_TIMEOUT),
             "--graceful-timeout", "5",
             "--no-control-socket",  # its default path is shared by every gunicorn of the user
             "--error-logfile", "-",

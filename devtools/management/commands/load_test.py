@@ -30,7 +30,12 @@ from django.db.models import Count
 from devtools.loadtest import plan, report
 from devtools.loadtest.checks import check_edits, check_imports
 from devtools.loadtest.drive import Crowd, Login, Outcome, drive
-from devtools.loadtest.server import Gunicorn, collect_static, site_environment
+from devtools.loadtest.server import (
+    Gunicorn,
+    collect_static,
+    production_config,
+    site_environment,
+)
 from devtools.loadtest.users import EDIT_PAUSE, IMPORT_PAUSE
 from devtools.management.commands.benchmark_pages import _cpu, _database
 from lab.groups import LAB_ADMINS, MEMBERS
@@ -56,8 +61,8 @@ class Command(BaseCommand):
         parser.add_argument(
             "--workers",
             type=int,
-            default=2 * (os.cpu_count() or 1) + 1,
-            help="gunicorn sync workers (default 2 x CPUs + 1, gunicorn's advice).",
+            default=production_config()["workers"],
+            help="gunicorn workers (default: production's, gunicorn.conf.py: 2 x CPUs + 1).",
         )
         parser.add_argument(
             "--concurrency",
@@ -235,10 +240,12 @@ class Command(BaseCommand):
 
     def _report_setup(self, outcome, crowd, counts, workers, duration) -> None:
         write = self.stdout.write
+        config = production_config()
         redis = urllib.parse.urlsplit(settings.REDIS_URL)
         write(
             f"Load test: {duration:.0f} s measured, gunicorn {gunicorn.__version__} with "
-            f"{workers} sync workers on 127.0.0.1, DEBUG=false"
+            f"{workers} {config['worker_class']} workers of {config['threads']} threads "
+            f"(gunicorn.conf.py) on 127.0.0.1, DEBUG=false"
         )
         write(
             f"machine:  {platform.system()} {platform.machine()}, {os.cpu_count()} CPUs ({_cpu()}),"
