@@ -15,8 +15,11 @@ def normalize_name(name: str) -> str:
     Accents, case, dots, apostrophes and hyphens do not tell people apart on a byline, so they
     are folded away; word order and the words themselves are kept.
     """
-    decomposed = unicodedata.normalize("NFKD", name)
-    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    if name.isascii():
+        stripped = name  # nothing to decompose (the common case, and a fast one)
+    else:
+        decomposed = unicodedata.normalize("NFKD", name)
+        stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     stripped = _PUNCTUATION.sub("", stripped)
     return _SEPARATORS.sub(" ", stripped).strip().casefold()
 

@@ -7,10 +7,11 @@ admin, imports, merges, the profile form and the commands open one), falling bac
 request's user (``HistoryRequestMiddleware``) and to an explicit ``instance._change_reason``.
 
 Bulk writes send no signals, so the code that writes in bulk records the versions itself with
-``record_versions`` (one INSERT for the versions and one SELECT plus one INSERT for their
-many-to-many snapshots, whatever the number of records). ``versions_in_context`` says which
-records already have a version in the current ``recorded`` block: one edit that saves a paper
-and then its byline is one version of the paper, not two.
+``record_versions`` (one INSERT of plain values for the versions, one SELECT per many-to-many
+field for their links and, where there are links, one SELECT of the versions' ids and one
+INSERT per field for their snapshots, whatever the number of records up to 20,000).
+``versions_in_context`` says which records already have a version in the current ``recorded``
+block: one edit that saves a paper and then its byline is one version of the paper, not two.
 
 History is for lab admins only (the admin's history pages, "Recent changes"): private fields
 are kept in it, like in the admin, and never reach a page, feed or export.
@@ -29,7 +30,7 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 from simple_history.signals import post_create_historical_record
 
-from lab.core.bulk import insert_rows
+from lab.core.bulk import insert_rows, value_preparer
 
 
 @dataclass
@@ -162,64 +163,54 @@ def record_versions(
     *,
     reason: str = "",
     links: bool = True,
-) -> list:
+) -> None:
     """Write a version of each of ``instances`` (as they are in memory, every tracked field
     loaded) with their many-to-many links as they are in the database: the bulk form of what a
     save records. ``history_type`` is "+" (created), "~" (changed) or "-" (about to be deleted:
     call it inside ``recorded``, then delete, and the delete records nothing more).
-    ``links=False`` skips reading the links, for records known to have none (just created)."""
+    ``links=False`` skips reading the links, for records known to have none (just created).
+    The versions go in as plain values (one INSERT); where the records have links, the
+    versions' ids are read back (by record id and time, an indexed look-up) for the links'
+    snapshots."""
     instances = [instance for instance in instances if instance.pk is not None]
     if not instances or not history_enabled():
-        return []
+        return
     history = model.history.model
     context = _current.get()
     now = context.date if context is not None else timezone.now()
     user = current_user()
     reason = reason or current_reason()
-    links = links and bool(_m2m_fields(model))
-    if links:
-        # The snapshots of the links need the versions' ids: bulk_create returns them.
-        versions = history.objects.bulk_create(
-            [
-                history(
-                    history_date=now,
-                    history_type=history_type,
-                    history_user=getattr(instance, "_history_user", None) or user,
-                    history_change_reason=getattr(instance, "_change_reason", "") or reason,
-                    **{f.attname: getattr(instance, f.attname) for f in history.tracked_fields},
-                )
-                for instance in instances
-            ],
-            batch_size=1000,
-        )
-        _record_m2m(model, versions)
-    else:
-        versions = []
-        _insert_versions(history, instances, history_type, now, user, reason)
+    _insert_versions(history, instances, history_type, now, user, reason)
+    if links and _m2m_fields(model):
+        _record_m2m(model, [instance.pk for instance in instances], history_type, now)
     keys = {(model._meta.label, instance.pk) for instance in instances}
-    context = _current.get()
     if context is not None:
         context.versioned.update(keys)
         if history_type == "-":
             context.deleted.update(keys)
-    return versions
+
+
+#: Ids per look-up query: under every backend's limit of query parameters.
+IDS_PER_QUERY = 20_000
 
 
 def _insert_versions(history, instances, history_type: str, now, user, reason: str) -> None:
     """The versions as plain values (lab.core.bulk.insert_rows): building a historical model
-    instance per version was most of the cost of recording a big import."""
+    instance per version, then preparing each value through its field, was most of the cost of
+    recording a big import; the values are prepared as ``value_preparer`` says."""
     connection = connections[router.db_for_write(history)]
     tracked = history.tracked_fields
     names = [f.name for f in tracked]
     names += ["history_date", "history_type", "history_user", "history_change_reason"]
     stamp = history._meta.get_field("history_date").get_db_prep_save(now, connection)
     user_id = getattr(user, "pk", None)
+    columns = [(f.attname, value_preparer(f, connection)) for f in tracked]
     insert_rows(
         history,
         names,
         (
             (
-                *(f.get_db_prep_save(getattr(instance, f.attname), connection) for f in tracked),
+                *(prepare(getattr(instance, attname)) for attname, prepare in columns),
                 stamp,
                 history_type,
                 getattr(getattr(instance, "_history_user", None), "pk", None) or user_id,
@@ -230,22 +221,46 @@ def _insert_versions(history, instances, history_type: str, now, user, reason: s
     )
 
 
-def _record_m2m(model, versions: list) -> None:
-    """The many-to-many snapshot of each version: one read and one insert per field."""
-    by_record = {version.id: version for version in versions}
+def _version_ids(history, record_ids: list, history_type: str, now) -> dict:
+    """record id -> id of its version just written (the last one of that type at ``now``)."""
+    found: dict = {}
+    for start in range(0, len(record_ids), IDS_PER_QUERY):
+        rows = history.objects.filter(
+            id__in=record_ids[start : start + IDS_PER_QUERY],
+            history_date=now,
+            history_type=history_type,
+        )
+        for record_id, history_id in rows.order_by("history_id").values_list("id", "history_id"):
+            found[record_id] = history_id
+    return found
+
+
+def _record_m2m(model, record_ids: list, history_type: str, now) -> None:
+    """The many-to-many snapshot of each version just written: one read per field, then, if
+    the records have links, one read of the versions' ids and one insert of plain values per
+    field."""
+    history = model.history.model
+    snapshots = []
     for m2m_field in _m2m_fields(model):
         through = m2m_field.remote_field.through
         own = m2m_field.m2m_field_name()
-        links = HistoricalRecords.m2m_models[m2m_field]
-        names = [f.attname for f in through._meta.fields]
-        owner = names.index(f"{own}_id")
-        rows = through.objects.filter(**{f"{own}__in": list(by_record)}).values_list(*names)
-        links.objects.bulk_create(
-            [
-                links(history=by_record[values[owner]], **dict(zip(names, values, strict=True)))
-                for values in rows
-            ],
-            batch_size=1000,
+        fields = list(through._meta.fields)
+        rows = []
+        for start in range(0, len(record_ids), IDS_PER_QUERY):
+            chunk = record_ids[start : start + IDS_PER_QUERY]
+            values = through.objects.filter(**{f"{own}__in": chunk}).order_by("pk")
+            rows += values.values_list(*(f.attname for f in fields))
+        if rows:
+            owner = [f.name for f in fields].index(own)
+            snapshots.append((HistoricalRecords.m2m_models[m2m_field], fields, owner, rows))
+    if not snapshots:
+        return
+    versions = _version_ids(history, record_ids, history_type, now)
+    for links, fields, owner, rows in snapshots:
+        insert_rows(
+            links,
+            [*(f.name for f in fields), "history"],
+            ((*row, versions[row[owner]]) for row in rows),
         )
 
 

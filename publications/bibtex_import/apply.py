@@ -24,7 +24,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
-from lab.core.bulk import adapt_datetime, insert_rows
+from lab.core.bulk import adapt_datetime, ids_by, insert_instances, insert_rows
 from lab.core.cache import invalidate_pages
 from lab.core.history import record_versions, recorded
 from lab.core.slugs import unique_slugs
@@ -138,7 +138,7 @@ def _import(*, text, user, fingerprint, same_as, skip_errors, max_bytes, format)
     result = BibtexResult(plan=plan, skipped=plan.with_errors, format=format)
     now = timezone.now()
     result.venues, venues = _create_venues(plan.venues_to_create())
-    result.people, people = _create_people(plan.people_to_create())
+    result.people, people = _create_people(plan.people_to_create(), now)
     result.keywords, keywords = _create_keywords(plan)
     entries = plan.new_papers
     result.papers = _create_papers(entries, venues, now)
@@ -168,15 +168,33 @@ def _create_venues(new_venues: list[NewVenue]) -> tuple[list[Venue], dict[int, V
 
 
 def _create_people(
-    new_people: list[tuple[str, NewPerson]],
+    new_people: list[tuple[str, NewPerson]], now
 ) -> tuple[list[Person], dict[str, Person]]:
-    """The people created, and each by the normalised name the plan keys it by."""
+    """The people created, and each by the normalised name the plan keys it by: inserted as
+    plain values (``insert_instances``), their ids read back by slug."""
     slugs = unique_slugs(Person.objects.all(), [new.name for _, new in new_people])
-    created = Person.objects.bulk_create(
-        Person(name=new.name, given_name=new.given_name, family_name=new.family_name, slug=slug)
+    created = [
+        Person(
+            name=new.name,
+            given_name=new.given_name,
+            family_name=new.family_name,
+            slug=slug,
+            created=now,
+            modified=now,
+        )
         for (_, new), slug in zip(new_people, slugs, strict=True)
-    )
+    ]
+    insert_instances(Person, created)
+    _read_ids(Person, created)
     return created, {key: person for (key, _), person in zip(new_people, created, strict=True)}
+
+
+def _read_ids(model, records: list) -> None:
+    """Give the records just inserted their ids, read back by their (unique) slugs."""
+    ids = ids_by(model.objects.all(), "slug", [record.slug for record in records])
+    for record in records:
+        record.pk = ids[record.slug]
+        record._state.adding = False
 
 
 def _create_keywords(plan: BibtexPlan) -> tuple[list[Keyword], dict[str, Keyword]]:
@@ -201,7 +219,7 @@ PAPER_FIELDS = (
 
 def _create_papers(entries: list[PlannedEntry], venues: dict[int, Venue], now) -> list[Paper]:
     """Insert the papers as plain values (bulk_create's per-value work was most of a big
-    import's time), then read their ids back by their creation time, in one query."""
+    import's time), then read their ids back by their slugs."""
     slugs = unique_slugs(
         Paper.objects.all(), [_paper_slug_text(entry.title, entry.year) for entry in entries]
     )
@@ -246,11 +264,7 @@ def _create_papers(entries: list[PlannedEntry], venues: dict[int, Venue], now) -
             for paper in papers
         ),
     )
-    by_slug = {paper.slug: paper for paper in papers}
-    for slug, pk in Paper.objects.filter(created=now).order_by().values_list("slug", "pk"):
-        if slug in by_slug:
-            by_slug[slug].pk = pk
-            by_slug[slug]._state.adding = False
+    _read_ids(Paper, papers)
     return papers
 
 

@@ -317,20 +317,25 @@ def _find_duplicates(plan: BibtexPlan) -> None:
     arxiv_ids = {e.arxiv_id for e in candidates if e.arxiv_id}
     years = {e.year for e in candidates if e.year is not None}
     undated = any(e.year is None for e in candidates)
-    condition = Q(year__in=years) | Q(doi_lower__in=dois) | Q(arxiv_id__in=arxiv_ids)
-    if undated:
-        condition |= Q(year__isnull=True)
-    existing = list(
-        Paper.objects.annotate(doi_lower=Lower("doi"))
-        .filter(condition)
-        .only("id", "slug", "title", "year", "doi", "arxiv_id")
-        .order_by("pk")
+    dated = Q(year__in=years) | Q(year__isnull=True) if undated else Q(year__in=years)
+    # Plain values: a paper (a model instance) only for those an entry repeats.
+    # In the model's order of fields, as Model.from_db takes them.
+    fields = tuple(
+        f.attname
+        for f in Paper._meta.concrete_fields
+        if f.attname in {"id", "slug", "title", "year", "doi", "arxiv_id"}
     )
-    by_doi = {p.doi.lower(): p for p in existing if p.doi}
-    by_arxiv = {p.arxiv_id: p for p in existing if p.arxiv_id}
-    by_title = {}
-    for paper in existing:
-        by_title.setdefault((normalize_title(paper.title), paper.year), paper)
+    papers = Paper.objects.annotate(doi_lower=Lower("doi")).order_by("pk").values_list(*fields)
+    made: dict[int, Paper] = {}
+    by_doi, by_arxiv, by_title = (_KnownPapers(fields, made, papers.db) for _ in range(3))
+    where = [fields.index(name) for name in ("title", "year", "doi", "arxiv_id")]
+    for row in _candidates(papers, dated, sorted(dois), sorted(arxiv_ids)):
+        title, year, doi, arxiv_id = (row[i] for i in where)
+        if doi:
+            by_doi.setdefault(doi.lower(), row)
+        if arxiv_id:
+            by_arxiv.setdefault(arxiv_id, row)
+        by_title.setdefault((normalize_title(title), year), row)
 
     seen_doi: dict[str, str] = {}
     seen_arxiv: dict[str, str] = {}
@@ -355,6 +360,41 @@ def _find_duplicates(plan: BibtexPlan) -> None:
             for _reason, value, _known, seen in checks:
                 if value:
                     seen.setdefault(value, entry.key)
+
+
+#: DOIs and arXiv ids per query: under every backend's limit of query parameters.
+VALUES_PER_QUERY = 20_000
+
+
+def _candidates(papers, dated: Q, dois: list[str], arxiv_ids: list[str]):
+    """The rows of the papers an entry may repeat: of its year (for the title), or with one of
+    the DOIs or arXiv ids (indexed look-ups). One query for up to ``VALUES_PER_QUERY`` DOIs
+    and arXiv ids, one more per that many beyond; a paper may come twice."""
+    values = [("doi_lower", doi) for doi in dois] + [("arxiv_id", a) for a in arxiv_ids]
+    condition = dated
+    for start in range(0, max(len(values), 1), VALUES_PER_QUERY):
+        chunk = values[start : start + VALUES_PER_QUERY]
+        for name in ("doi_lower", "arxiv_id"):
+            wanted = [value for field_name, value in chunk if field_name == name]
+            if wanted:
+                condition |= Q(**{f"{name}__in": wanted})
+        yield from papers.filter(condition)
+        condition = Q(pk__in=[])
+
+
+class _KnownPapers(dict):
+    """Papers by a key, held as rows of ``fields``; ``[key]`` gives the paper, one instance per
+    paper however many keys lead to it (``made``, shared by the look-ups of one plan)."""
+
+    def __init__(self, fields: tuple[str, ...], made: dict[int, Paper], db: str):
+        super().__init__()
+        self.fields, self.made, self.db = fields, made, db
+
+    def __getitem__(self, key) -> Paper:
+        row = super().__getitem__(key)
+        if row[0] not in self.made:
+            self.made[row[0]] = Paper.from_db(self.db, self.fields, row)
+        return self.made[row[0]]
 
 
 # --- Authors ----------------------------------------------------------------------------------
@@ -382,16 +422,31 @@ def _match_authors(plan: BibtexPlan) -> None:
                 key = normalize_name(byline_entry.name)
                 if key not in plan.new_people:
                     new = _new_person(byline_entry.name, entry.author_parts)
-                    try:
-                        # Field checks only (lengths): no query, unlike full_clean().
-                        Person(
-                            name=new.name, given_name=new.given_name, family_name=new.family_name
-                        ).clean_fields(exclude=["slug"])
-                    except ValidationError as error:
-                        fields = ", ".join(sorted(error.message_dict))
+                    wrong = _person_field_errors(new)
+                    if wrong:
+                        fields = ", ".join(wrong)
                         entry.error(f"the new person “{new.name}” cannot be created ({fields})")
                         continue
                     plan.new_people[key] = new
+
+
+#: The fields of a new person the file gives, checked as Person.clean_fields checks them.
+_PERSON_FIELDS = tuple(
+    Person._meta.get_field(name) for name in ("name", "given_name", "family_name")
+)
+
+
+def _person_field_errors(new: NewPerson) -> list[str]:
+    """The names (sorted) of the new person's fields that Person.clean_fields would refuse:
+    the same checks (Field.clean: empty where not blank, length and the other validators), no
+    query, and no Person made per new name."""
+    wrong = []
+    for model_field in _PERSON_FIELDS:
+        try:
+            model_field.clean(getattr(new, model_field.name), None)
+        except ValidationError:
+            wrong.append(model_field.name)
+    return sorted(wrong)
 
 
 def _new_person(name: str, parts: dict[str, tuple[str, str]]) -> NewPerson:

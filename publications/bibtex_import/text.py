@@ -87,8 +87,11 @@ def clean_text(value: str) -> str:
 def normalize_title(title: str) -> str:
     """The key two spellings of a title share: case, accents, punctuation, braces and spacing
     folded away."""
-    decomposed = unicodedata.normalize("NFKD", title)
-    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    if title.isascii():
+        stripped = title  # nothing to decompose (the common case, and a fast one)
+    else:
+        decomposed = unicodedata.normalize("NFKD", title)
+        stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     return _TITLE_NOISE.sub(" ", stripped).strip().casefold()
 
 

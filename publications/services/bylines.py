@@ -160,7 +160,7 @@ class _RowChanges:
     delete: list[Authorship] = field(default_factory=list)
     park: list[int] = field(default_factory=list)  # rows whose position changes
     update: list[Authorship] = field(default_factory=list)
-    create: list[tuple[Authorship, set[int]]] = field(default_factory=list)
+    create: list[tuple["_NewRow", set[int]]] = field(default_factory=list)
     unlink: list[int] = field(default_factory=list)  # rows whose affiliations are replaced
     link: list[tuple[Authorship, set[int]]] = field(default_factory=list)
     papers: set[int] = field(default_factory=set)
@@ -190,6 +190,10 @@ def _existing_rows(paper_ids: list[int]) -> tuple[dict, dict]:
     return rows, affiliations
 
 
+#: The values of a byline row that its author list gives (``_row_values``).
+_ROW_FIELDS = ("position", "printed_name", *MARK_FIELDS)
+
+
 def _row_values(author: AuthorSpec, position: int) -> dict:
     return {
         "position": position,
@@ -207,15 +211,12 @@ def _plan_paper(paper, authors, existing: dict, affiliations: dict, changes: _Ro
             changes.papers.add(paper.pk)
     for position, author in enumerate(authors, start=1):
         values = _row_values(author, position)
-        institutions = (
-            None if author.affiliations is None else {i.pk for i in author.affiliations}
-        )
+        institutions = None if author.affiliations is None else {i.pk for i in author.affiliations}
         row = existing.get(author.person.pk)
         if row is None:
-            new = Authorship(paper=paper, person=author.person)
-            for name, value in values.items():
-                setattr(new, name, value)
-            changes.create.append((new, institutions or set()))
+            changes.create.append(
+                (_NewRow(paper.pk, author.person.pk, values), institutions or set())
+            )
             changes.papers.add(paper.pk)
             continue
         if any(getattr(row, name) != value for name, value in values.items()):
@@ -232,11 +233,29 @@ def _plan_paper(paper, authors, existing: dict, affiliations: dict, changes: _Ro
             changes.papers.add(paper.pk)
 
 
+class _NewRow:
+    """A byline row to insert, as plain values: what ``_insert`` writes and its first version
+    (``record_versions``) reads. An Authorship instance per new row cost more than the rest
+    of a big import's byline write."""
+
+    __slots__ = ("pk", "paper_id", "person_id", "created", "modified", *_ROW_FIELDS)
+
+    def __init__(self, paper_id: int, person_id: int, values: dict):
+        self.pk = self.created = self.modified = None
+        self.paper_id, self.person_id = paper_id, person_id
+        for name, value in values.items():
+            setattr(self, name, value)
+
+    @property
+    def id(self):
+        return self.pk
+
+
 #: The columns of a new byline row, as ``_insert`` writes them.
 INSERT_FIELDS = ("created", "modified", "paper", "person", "position", "printed_name", *MARK_FIELDS)
 
 
-def _insert(created: list[tuple[Authorship, set[int]]], now) -> None:
+def _insert(created: list[tuple[_NewRow, set[int]]], now) -> None:
     """Insert the new rows as plain values (``insert_rows``: bulk_create's per-value work was
     most of a big import's time), then read back their ids (for their affiliations and their
     first version), by paper in chunks."""
