@@ -1,5 +1,6 @@
 """Name handling: normalising for matching, splitting into given and family names."""
 
+import functools
 import re
 import unicodedata
 
@@ -9,6 +10,7 @@ _PUNCTUATION = re.compile(r"[.,'’`\"]")
 _SEPARATORS = re.compile(r"[\s\-‐‑–]+")
 
 
+@functools.lru_cache(maxsize=65536)  # an import asks for each author's key several times
 def normalize_name(name: str) -> str:
     """The key two spellings of one name share: "Ixeia Sánchez Pérez" == "ixeia sanchez perez".
 

@@ -17,6 +17,7 @@ None), through its field otherwise.
 
 import functools
 from collections.abc import Iterable, Sequence
+from operator import attrgetter
 
 from django.db import connections, models, router
 
@@ -45,7 +46,7 @@ def value_preparer(field: models.Field, connection):
     a plain field's str, int, bool or None as it is (any other value, e.g. a lazy string, its
     field's way); a datetime once per distinct value (a bulk write stamps one time)."""
     prepare = functools.partial(field.get_db_prep_save, connection=connection)
-    if isinstance(field, _PLAIN_FIELDS) and not isinstance(field, _NOT_PLAIN_FIELDS):
+    if _is_plain(field):
 
         def plain(value):
             return value if type(value) in _PLAIN_TYPES else prepare(value)
@@ -56,6 +57,40 @@ def value_preparer(field: models.Field, connection):
     return prepare
 
 
+def row_preparer(fields: Sequence[models.Field], connection):
+    """A function giving the values of ``fields`` of a record (a model instance or any object
+    with those attributes) as a tuple prepared for the database, as ``value_preparer`` prepares
+    each: the values read at once (``attrgetter``), the plain fields' checked at once for their
+    types, only the others prepared one by one."""
+    preparers = [value_preparer(f, connection) for f in fields]
+    plain = [i for i, f in enumerate(fields) if _is_plain(f)]
+    special = [(i, preparers[i]) for i in range(len(fields)) if i not in set(plain)]
+    read = attrgetter(*(f.attname for f in fields)) if fields else lambda record: ()
+    if len(fields) == 1:
+        read = _as_tuple(read)
+
+    def prepare(record) -> tuple:
+        values = read(record)
+        if not _PLAIN_TYPES.issuperset(map(type, [values[i] for i in plain])):
+            return tuple(p(value) for p, value in zip(preparers, values, strict=True))
+        if not special:
+            return values
+        values = list(values)
+        for i, prepare_value in special:
+            values[i] = prepare_value(values[i])
+        return tuple(values)
+
+    return prepare
+
+
+def _as_tuple(read):
+    return lambda record: (read(record),)
+
+
+def _is_plain(field: models.Field) -> bool:
+    return isinstance(field, _PLAIN_FIELDS) and not isinstance(field, _NOT_PLAIN_FIELDS)
+
+
 def insert_instances(model, instances: Iterable[models.Model], *, using: str | None = None):
     """INSERT unsaved ``instances`` of ``model`` (every concrete field but the automatic
     primary key, as the instances hold it: set ``created`` and such yourself) as plain values
@@ -63,16 +98,8 @@ def insert_instances(model, instances: Iterable[models.Model], *, using: str | N
     using = using or router.db_for_write(model)
     connection = connections[using]
     fields = [f for f in model._meta.concrete_fields if not isinstance(f, models.AutoField)]
-    columns = [(f.attname, value_preparer(f, connection)) for f in fields]
-    insert_rows(
-        model,
-        [f.name for f in fields],
-        (
-            tuple(prepare(getattr(obj, attname)) for attname, prepare in columns)
-            for obj in instances
-        ),
-        using=using,
-    )
+    prepare = row_preparer(fields, connection)
+    insert_rows(model, [f.name for f in fields], map(prepare, instances), using=using)
 
 
 def insert_rows(model, fields: Sequence[str], rows: Iterable[tuple], *, using: str | None = None):

@@ -30,7 +30,7 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 from simple_history.signals import post_create_historical_record
 
-from lab.core.bulk import insert_rows, value_preparer
+from lab.core.bulk import insert_rows, row_preparer
 
 
 @dataclass
@@ -197,20 +197,20 @@ IDS_PER_QUERY = 20_000
 def _insert_versions(history, instances, history_type: str, now, user, reason: str) -> None:
     """The versions as plain values (lab.core.bulk.insert_rows): building a historical model
     instance per version, then preparing each value through its field, was most of the cost of
-    recording a big import; the values are prepared as ``value_preparer`` says."""
+    recording a big import; the values are prepared as ``row_preparer`` says."""
     connection = connections[router.db_for_write(history)]
     tracked = history.tracked_fields
     names = [f.name for f in tracked]
     names += ["history_date", "history_type", "history_user", "history_change_reason"]
     stamp = history._meta.get_field("history_date").get_db_prep_save(now, connection)
     user_id = getattr(user, "pk", None)
-    columns = [(f.attname, value_preparer(f, connection)) for f in tracked]
+    prepare = row_preparer(tracked, connection)
     insert_rows(
         history,
         names,
         (
             (
-                *(prepare(getattr(instance, attname)) for attname, prepare in columns),
+                *prepare(instance),
                 stamp,
                 history_type,
                 getattr(getattr(instance, "_history_user", None), "pk", None) or user_id,

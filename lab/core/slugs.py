@@ -8,6 +8,7 @@ text with nothing sluggable falls back to "item". A suffixed slug is cut so that
 in ``max_length`` ("a-very-long-tit-2").
 """
 
+import functools
 from collections.abc import Iterable
 
 from django.db import models
@@ -21,6 +22,7 @@ CANDIDATES = 4
 VALUES_PER_QUERY = 20_000
 
 
+@functools.lru_cache(maxsize=65536)  # a bulk write asks for each text's base twice
 def slug_base(text: str, max_length: int) -> str:
     return slugify(text)[:max_length].strip("-") or "item"
 
@@ -70,7 +72,7 @@ def taken_slugs(queryset: models.QuerySet, texts: Iterable[str], *, max_length: 
     values = sorted({slug for slugs in candidates.values() for slug in slugs})
     taken: set[str] = set()
     for chunk in _chunks(values):
-        taken.update(queryset.filter(slug__in=chunk).values_list("slug", flat=True))
+        taken.update(queryset.filter(slug__in=chunk).order_by().values_list("slug", flat=True))
     crowded = [
         base
         for base, slugs in candidates.items()
@@ -84,7 +86,7 @@ def taken_slugs(queryset: models.QuerySet, texts: Iterable[str], *, max_length: 
             condition = Q()
             for prefix in chunk:
                 condition |= Q(slug__startswith=prefix)
-            taken.update(queryset.filter(condition).values_list("slug", flat=True))
+            taken.update(queryset.filter(condition).order_by().values_list("slug", flat=True))
     return taken
 
 
