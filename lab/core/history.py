@@ -30,7 +30,7 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 from simple_history.signals import post_create_historical_record
 
-from lab.core.bulk import insert_rows, row_preparer
+from lab.core.bulk import filter_in, insert_rows, row_preparer
 
 
 @dataclass
@@ -225,10 +225,10 @@ def _version_ids(history, record_ids: list, history_type: str, now) -> dict:
     """record id -> id of its version just written (the last one of that type at ``now``)."""
     found: dict = {}
     for start in range(0, len(record_ids), IDS_PER_QUERY):
-        rows = history.objects.filter(
-            id__in=record_ids[start : start + IDS_PER_QUERY],
-            history_date=now,
-            history_type=history_type,
+        rows = filter_in(
+            history.objects.filter(history_date=now, history_type=history_type),
+            "id",
+            record_ids[start : start + IDS_PER_QUERY],
         )
         for record_id, history_id in rows.order_by("history_id").values_list("id", "history_id"):
             found[record_id] = history_id
@@ -248,7 +248,7 @@ def _record_m2m(model, record_ids: list, history_type: str, now) -> None:
         rows = []
         for start in range(0, len(record_ids), IDS_PER_QUERY):
             chunk = record_ids[start : start + IDS_PER_QUERY]
-            values = through.objects.filter(**{f"{own}__in": chunk}).order_by("pk")
+            values = filter_in(through.objects.all(), own, chunk).order_by("pk")
             rows += values.values_list(*(f.attname for f in fields))
         if rows:
             owner = [f.name for f in fields].index(own)

@@ -15,6 +15,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.text import slugify
 
+from lab.core.bulk import filter_in
+
 #: Suffixed candidates looked up at once per text ("x", "x-2" ... "x-4"); when all are taken
 #: (many namesakes), the slugs starting like the text are read instead.
 CANDIDATES = 4
@@ -72,7 +74,8 @@ def taken_slugs(queryset: models.QuerySet, texts: Iterable[str], *, max_length: 
     values = sorted({slug for slugs in candidates.values() for slug in slugs})
     taken: set[str] = set()
     for chunk in _chunks(values):
-        taken.update(queryset.filter(slug__in=chunk).order_by().values_list("slug", flat=True))
+        rows = filter_in(queryset, "slug", chunk).order_by()
+        taken.update(rows.values_list("slug", flat=True))
     crowded = [
         base
         for base, slugs in candidates.items()

@@ -24,7 +24,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
-from lab.core.bulk import adapt_datetime, ids_by, insert_instances, insert_rows
+from lab.core.bulk import adapt_datetime, ids_by, insert_instances, insert_rows, new_instances
 from lab.core.cache import invalidate_pages
 from lab.core.history import record_versions, recorded
 from lab.core.slugs import unique_slugs
@@ -173,17 +173,20 @@ def _create_people(
     """The people created, and each by the normalised name the plan keys it by: inserted as
     plain values (``insert_instances``), their ids read back by slug."""
     slugs = unique_slugs(Person.objects.all(), [new.name for _, new in new_people])
-    created = [
-        Person(
-            name=new.name,
-            given_name=new.given_name,
-            family_name=new.family_name,
-            slug=slug,
-            created=now,
-            modified=now,
-        )
-        for (_, new), slug in zip(new_people, slugs, strict=True)
-    ]
+    created = new_instances(
+        Person,
+        (
+            {
+                "name": new.name,
+                "given_name": new.given_name,
+                "family_name": new.family_name,
+                "slug": slug,
+                "created": now,
+                "modified": now,
+            }
+            for (_, new), slug in zip(new_people, slugs, strict=True)
+        ),
+    )
     insert_instances(Person, created)
     _read_ids(Person, created)
     return created, {key: person for (key, _), person in zip(new_people, created, strict=True)}

@@ -9,7 +9,7 @@ from django.db import transaction
 from django.db.models import F, Prefetch
 from django.utils import timezone
 
-from lab.core.bulk import adapt_datetime, insert_rows
+from lab.core.bulk import adapt_datetime, filter_in, insert_rows
 from lab.core.cache import invalidate_pages
 from lab.core.history import record_versions, recorded_write, versions_in_context
 from people.matching import NameMatchError, PersonMatcher
@@ -272,7 +272,7 @@ def _insert(created: list[tuple[_NewRow, set[int]]], now) -> None:
     by_key = {(row.paper_id, row.person_id): row for row, _ in created}
     papers = sorted({paper_id for paper_id, _ in by_key})
     for start in range(0, len(papers), READ_CHUNK):
-        ids = Authorship.objects.filter(paper_id__in=papers[start : start + READ_CHUNK])
+        ids = filter_in(Authorship.objects.all(), "paper", papers[start : start + READ_CHUNK])
         for pk, paper_id, person_id in ids.values_list("pk", "paper_id", "person_id"):
             row = by_key.get((paper_id, person_id))
             if row is not None:
