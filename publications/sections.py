@@ -1,16 +1,17 @@
 """The publications app's sections on person and institution pages (see people.sections).
 
-A person's publications and co-authors come from one load of their papers
-(``person_publication_sections``), so the two sections cost four queries together.
+A person's publications and co-authors come from one load of their papers as plain rows
+(``person_publication_sections``, publications.listing), so the two sections cost five
+queries together whatever the number of papers and authors.
 """
-
-from collections import Counter
 
 from django.urls import reverse
 from django.utils.http import urlencode
 
 from people.models import Institution, Person
 from people.sections import Section, institution_sections, person_sections
+from publications import listing
+from publications.listing import Author, PaperItem
 from publications.models import Paper, Service
 from publications.views import DOWNLOAD_FORMATS
 
@@ -18,27 +19,19 @@ TOP_COAUTHORS = 20
 INSTITUTION_PAPERS = 20
 
 
-def person_papers(person: Person) -> list[Paper]:
+def person_papers(person: Person) -> list[PaperItem]:
     """The person's papers, each work once (PaperQuerySet.works), newest first, with venue,
-    byline, awards and the links to other versions (four queries)."""
-    return list(Paper.objects.by(person).works().for_display())
+    byline, awards, keywords and the links to other versions, as plain rows (five queries)."""
+    return listing.paper_list_items(Paper.objects.by(person).works())
 
 
-def coauthors(person: Person, papers: list[Paper]) -> list[tuple[Person, int]]:
+def coauthors(person: Person, papers: list[PaperItem]) -> list[tuple[Author, int]]:
     """Everyone who shares a paper with ``person``, with the number of shared papers, most
-    first (ties by name), from the papers' prefetched authorships."""
-    people: dict[int, Person] = {}
-    shared: Counter[int] = Counter()
-    for paper in papers:
-        for authorship in paper.authorships.all():
-            if authorship.person_id != person.pk:
-                people[authorship.person_id] = authorship.person
-                shared[authorship.person_id] += 1
-    ranked = sorted(shared, key=lambda pk: (-shared[pk], people[pk].name, people[pk].slug))
-    return [(people[pk], shared[pk]) for pk in ranked]
+    first (ties by name, then slug), from the papers' byline rows."""
+    return listing.coauthors(person.pk, papers)
 
 
-def publications_section(person: Person, papers: list[Paper] | None = None) -> Section | None:
+def publications_section(person: Person, papers: list[PaperItem] | None = None) -> Section | None:
     papers = person_papers(person) if papers is None else papers
     if not papers:
         return None
@@ -58,7 +51,7 @@ def service_section(person: Person) -> Section | None:
     )
 
 
-def coauthors_section(person: Person, papers: list[Paper] | None = None) -> Section | None:
+def coauthors_section(person: Person, papers: list[PaperItem] | None = None) -> Section | None:
     ranked = coauthors(person, person_papers(person) if papers is None else papers)
     if not ranked:
         return None
@@ -71,7 +64,7 @@ def coauthors_section(person: Person, papers: list[Paper] | None = None) -> Sect
 
 def institution_papers_section(institution: Institution) -> Section | None:
     found = Paper.objects.by_institution(institution).works()
-    papers = list(found.for_display()[:INSTITUTION_PAPERS])
+    papers = listing.paper_list_items(found[:INSTITUTION_PAPERS])
     if not papers:
         return None
     return Section(

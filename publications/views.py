@@ -1,6 +1,7 @@
 """Public pages of papers and venues, and their downloads. Thin: load, filter, render."""
 
 from django.core.paginator import Paginator
+from django.db.models import Exists, OuterRef, Prefetch, prefetch_related_objects
 from django.http import HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
@@ -12,9 +13,10 @@ from lab.core.cache import cached_fragment, public_page, query_key
 from lab.core.models import format_partial_date
 from people.models import Person
 from publications.bibtex import paper_to_bibtex
+from publications.byline import MARK_FIELDS
 from publications.exports import papers_response
 from publications.filters import YEAR_SORTS, PaperFilter, SelectedPaperFilter, VenueFilter
-from publications.models import Paper, Service, Venue
+from publications.models import Authorship, Keyword, Paper, PaperAward, Service, Venue
 
 PAPERS_PER_PAGE = 50
 # The query parameters each page reads, with their defaults (lab.core.cache.public_page).
@@ -159,9 +161,88 @@ def paper_list_download(request, fmt):
     return papers_response(filterset.papers, fmt, filename="publications", request=request)
 
 
+#: What a paper's page and its BibTeX entry read: the paper's own columns but for the
+#: bookkeeping ones, its venue's names and kind, and what a link to its published version
+#: prints (more than a hundred columns of five tables before).
+_PAGE_COLUMNS = (
+    *(
+        f.name
+        for f in Paper._meta.concrete_fields
+        if f.name not in ("created", "modified", "former_slugs", "curator_note")
+    ),
+    "venue__slug",
+    "venue__name",
+    "venue__short_name",
+    "venue__kind",
+    "published_version__slug",
+    "published_version__title",
+    "published_version__year",
+    "published_version__venue__name",
+    "published_version__venue__short_name",
+)
+#: What a paper's page and its BibTeX entry print of each byline row and its person.
+_PAGE_BYLINE = Authorship.objects.in_order().only(
+    "paper_id",
+    "position",
+    "printed_name",
+    *MARK_FIELDS,
+    "person__name",
+    "person__slug",
+    "person__given_name",
+    "person__family_name",
+)
+#: What a link to an earlier version prints (as Paper.objects.with_versions()).
+_PAGE_EARLIER = Paper.objects.select_related("venue").only(
+    "slug",
+    "title",
+    "year",
+    "month",
+    "status",
+    "published_version",
+    "venue__name",
+    "venue__short_name",
+)
+#: The paper's related rows its page shows: (relation, its query, a model for "none").
+_PAGE_RELATED = (
+    ("awards", PaperAward.objects.all(), PaperAward),
+    ("keywords", Keyword.objects.only("name", "slug"), Keyword),
+    ("earlier_versions", _PAGE_EARLIER, Paper),
+)
+
+
+def _paper_for_page(slug: str) -> Paper:
+    """The paper with what its page shows, from narrow queries: the paper with its venue and
+    published version (joined, only what the page prints of them) and whether it has awards,
+    keywords and earlier versions (EXISTS); its byline rows (only what is printed); then only
+    the relations it has.
+    Two to five queries, whatever the size of the lab; most papers need two or three (each
+    query costs about a millisecond of Django's time, the whole page a few)."""
+    papers = (
+        Paper.objects.select_related("venue", "published_version__venue")
+        .only(*_PAGE_COLUMNS)
+        .annotate(
+            has_awards=Exists(PaperAward.objects.filter(paper=OuterRef("pk"))),
+            has_keywords=Exists(Paper.keywords.through.objects.filter(paper=OuterRef("pk"))),
+            has_earlier_versions=Exists(Paper.objects.filter(published_version=OuterRef("pk"))),
+        )
+    )
+    paper = get_object_or_404(papers, slug=slug)
+    lookups = [Prefetch("authorships", queryset=_PAGE_BYLINE)]
+    prefetched = paper.__dict__.setdefault("_prefetched_objects_cache", {})
+    for name, queryset, model in _PAGE_RELATED:
+        if getattr(paper, f"has_{name}"):
+            lookups.append(Prefetch(name, queryset=queryset))
+        else:
+            # Known to be empty: the relation's manager (and publications.bibtex) reads the
+            # prefetch cache, so nothing asks the database for it.
+            prefetched[name] = model.objects.none()
+    prefetch_related_objects([paper], *lookups)
+    return paper
+
+
 def _paper_page_parts(slug: str) -> dict[str, str]:
     """What a paper's page shows, rendered: it is the same for every viewer."""
-    paper = get_object_or_404(Paper.objects.for_detail(), slug=slug)
+    paper = _paper_for_page(slug)
     context = {
         "paper": paper,
         "when": format_partial_date(paper.year, paper.month),

@@ -1,9 +1,13 @@
 """Rendering papers: the byline with its marks, links and the highlighted person.
 
-A person's page can list hundreds of papers with thousands of authors, so the links are built
-from a URL pattern reversed once per request and page (``reverse()`` per author was most of the
-page's time), and the HTML by escaping each value rather than through format_html().
+A person's page can list hundreds of papers with thousands of authors, so the lists are built
+from plain rows (publications.listing.PaperItem; papers loaded with for_display() are turned
+into the same items), the links from a URL pattern reversed once per request and page
+(``reverse()`` per author was most of the page's time), and the HTML by escaping each value
+rather than through format_html().
 """
+
+import html as html_lib
 
 from django import template
 from django.urls import get_script_prefix, get_urlconf, reverse
@@ -12,6 +16,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from publications.byline import MARK_TABLE
 from publications.enums import PaperStatus
+from publications.listing import PAPER_LINKS, Author, PaperItem, marks_mask
 from publications.validators import is_relative_pdf, pdf_href
 
 register = template.Library()
@@ -21,6 +26,15 @@ _MARK_HTML = {
     mark.field: f'<span class="mark" title="{escape(mark.label)}">{escape(mark.sign)}</span>'
     for mark in MARK_TABLE
 }
+#: The signs after a name, by the marks as one number (Author.marks: bit n, the n-th mark).
+_MARKS_HTML = {
+    mask: "".join(html for bit, html in enumerate(_MARK_HTML.values()) if mask & (1 << bit))
+    for mask in range(1 << len(MARK_TABLE))
+}
+#: Django's escape() without its lazy-string wrapper, for the plain str values of a byline:
+#: the same characters escaped (html.escape), thousands of times per page.
+_escape = html_lib.escape
+LINK_LABELS = dict(PAPER_LINKS)
 _PLACEHOLDER = "slug-placeholder"
 _patterns: dict[tuple, tuple[str, str]] = {}
 
@@ -36,12 +50,11 @@ def _url_pattern(viewname: str) -> tuple[str, str]:
     return _patterns[key]
 
 
-def _author_html(authorship, highlight, url: tuple[str, str]) -> str:
-    person = authorship.person
-    css = ' class="author-self"' if highlight and person.pk == highlight else ""
-    marks = "".join(html for field, html in _MARK_HTML.items() if getattr(authorship, field))
-    href = f"{url[0]}{escape(person.slug)}{url[1]}"
-    return f'<a href="{href}"{css}>{escape(authorship.display_name)}</a>{marks}'
+def _author_html(author: Author, highlight, url: tuple[str, str]) -> str:
+    css = ' class="author-self"' if highlight and author.person_id == highlight else ""
+    marks = _MARKS_HTML[author.marks]
+    href = f"{url[0]}{_escape(author.slug)}{url[1]}"
+    return f'<a href="{href}"{css}>{_escape(author.display_name)}</a>{marks}'
 
 
 def _highlight_id(highlight) -> int | None:
@@ -51,21 +64,41 @@ def _highlight_id(highlight) -> int | None:
         return None
 
 
+def _item(paper) -> PaperItem:
+    """A paper of a list as plain values: a PaperItem as it comes, or made from a paper loaded
+    with Paper.objects.for_display()."""
+    return paper if isinstance(paper, PaperItem) else PaperItem.from_paper(paper)
+
+
 @register.simple_tag
 def byline(paper, highlight=None) -> SafeString:
-    """The paper's authors as links, with their marks, from the prefetched authorships
-    (Paper.objects.for_list()): no query. ``highlight`` is a person's id, shown as the page's
-    own person. An incomplete author list ends in "et al."."""
-    return _byline(paper, _highlight_id(highlight))
+    """The paper's authors as links, with their marks, from a PaperItem or the prefetched
+    authorships (Paper.objects.for_list()): no query. ``highlight`` is a person's id, shown as
+    the page's own person. An incomplete author list ends in "et al."."""
+    if isinstance(paper, PaperItem):
+        authors, complete = paper.authors, paper.authors_complete
+    else:
+        authors = [
+            Author(
+                a.person_id,
+                a.person.slug,
+                a.person.name,
+                a.printed_name,
+                marks_mask(a),
+            )
+            for a in paper.authorships.all()
+        ]
+        complete = paper.authors_complete
+    return _byline(authors, complete, _highlight_id(highlight))
 
 
-def _byline(paper, highlight: int | None) -> SafeString:
+def _byline(authors: list[Author], complete: bool, highlight: int | None) -> SafeString:
     url = _url_pattern("people:detail")
-    authors = ", ".join(_author_html(a, highlight, url) for a in paper.authorships.all())
-    if not paper.authors_complete:
+    html = ", ".join([_author_html(author, highlight, url) for author in authors])
+    if not complete:
         et_al = '<span title="The author list is incomplete.">et al.</span>'
-        authors = f"{authors}, {et_al}" if authors else et_al
-    return mark_safe(authors)  # noqa: S308 - every value above is escaped
+        html = f"{html}, {et_al}" if html else et_al
+    return mark_safe(html)  # noqa: S308 - every value above is escaped
 
 
 @register.filter
@@ -74,32 +107,21 @@ def version_where(paper) -> str:
     return " ".join(str(part) for part in (paper.venue or "", paper.year or "") if part)
 
 
-def _version_links(paper, paper_pattern) -> str:
-    """The item's links to the work's other versions, from Paper.objects.with_versions(): the
-    paper it was published as (when the list shows an earlier version without it) and its
-    earlier versions ("Preprint: arXiv 2023")."""
+def _version_links(paper: PaperItem, paper_pattern) -> str:
+    """The item's links to the work's other versions: the paper it was published as (when the
+    list shows an earlier version without it) and its earlier versions ("Preprint: arXiv
+    2023")."""
     versions = []
     if paper.published_version is not None:
         versions.append(("Published as", paper.published_version))
-    for earlier in paper.earlier_versions.all():
+    for earlier in paper.earlier_versions:
         label = "Preprint" if earlier.status == PaperStatus.PREPRINT else "Earlier version"
         versions.append((label, earlier))
     return "".join(
         f'<li>{label}: <a href="{paper_pattern[0]}{escape(version.slug)}{paper_pattern[1]}">'
-        f"{escape(version_where(version) or version.title)}</a></li>"
+        f"{escape(version.label)}</a></li>"
         for label, version in versions
     )
-
-
-#: A paper's own links, in the order pages list them: (field, label).
-PAPER_LINKS = (
-    ("pdf_url", "PDF"),
-    ("code_url", "Code"),
-    ("slides_url", "Slides"),
-    ("poster_url", "Poster"),
-    ("video_url", "Video"),
-    ("website_url", "Website"),
-)
 
 
 @register.filter
@@ -114,23 +136,22 @@ def relative_pdf(value: str) -> bool:
     return is_relative_pdf(value)
 
 
-def _own_links(paper) -> str:
+def _own_links(paper: PaperItem) -> str:
     """The paper's PDF, code, slides, poster, video and website links as list items."""
     items = []
-    for field, label in PAPER_LINKS:
-        value = getattr(paper, field)
-        href = pdf_href(value) if field == "pdf_url" else value
+    for name, value in paper.links:
+        href = pdf_href(value) if name == "pdf_url" else value
         if href:
-            items.append(f'<li><a href="{escape(href)}">{label}</a></li>')
+            items.append(f'<li><a href="{escape(href)}">{LINK_LABELS[name]}</a></li>')
     return "\n    ".join(items)
 
 
-def _keywords_html(paper, pattern: tuple[str, str]) -> str:
+def _keywords_html(paper: PaperItem, pattern: tuple[str, str]) -> str:
     """ "Keywords: GPU, machine learning", each linking to the publication list filtered by
-    it, from the prefetched keywords (Paper.objects.for_display())."""
+    it."""
     links = ", ".join(
-        f'<a href="{pattern[0]}{escape(k.slug)}{pattern[1]}">{escape(k.name)}</a>'
-        for k in paper.keywords.all()
+        f'<a href="{pattern[0]}{escape(slug)}{pattern[1]}">{escape(name)}</a>'
+        for slug, name in paper.keywords
     )
     return f'\n  <div class="paper-keywords">Keywords: {links}</div>' if links else ""
 
@@ -143,34 +164,36 @@ def _keyword_pattern() -> tuple[str, str]:
     return _patterns[key]
 
 
-def _paper_item(paper, highlight: int | None, paper_pattern, venue_pattern) -> str:
+def _paper_item(paper: PaperItem, highlight: int | None, patterns) -> str:
     """One paper of a list: ``<li class="paper">`` with title, byline, venue, year, status,
     award badges, keywords and links (to its other versions too)."""
+    paper_pattern, venue_pattern, keyword_pattern = patterns
     title = escape(paper.title)
     href = f"{paper_pattern[0]}{escape(paper.slug)}{paper_pattern[1]}"
-    venue = paper.venue
-    if venue is not None:
-        venue_href = f"{venue_pattern[0]}{escape(venue.slug)}{venue_pattern[1]}"
-        venue_html = f'<a class="venue" href="{venue_href}">{escape(venue)}</a>'
+    if paper.venue is not None:
+        venue_slug, venue_label = paper.venue
+        venue_href = f"{venue_pattern[0]}{escape(venue_slug)}{venue_pattern[1]}"
+        venue_html = f'<a class="venue" href="{venue_href}">{escape(venue_label)}</a>'
     else:
         venue_html = ""
     status = (
-        f'<span class="tag">{escape(paper.get_status_display())}</span>'
+        f'<span class="tag">{escape(paper.status_display)}</span>'
         if paper.status != "published"
         else ""
     )
-    awards = "".join(f'<span class="badge">{escape(a.title)}</span>' for a in paper.awards.all())
+    awards = "".join(f'<span class="badge">{escape(title)}</span>' for title in paper.awards)
     parts = [
         '<li class="paper">\n',
         f'  <div class="paper-title"><a href="{href}">{title}</a></div>\n',
-        f'  <div class="byline">{_byline(paper, highlight)}</div>\n',
+        f'  <div class="byline">{_byline(paper.authors, paper.authors_complete, highlight)}'
+        "</div>\n",
         '  <div class="paper-meta">\n',
         f"    {venue_html}\n",
         f"    {paper.year if paper.year else ''}\n",
         f"    {status}\n",
         f"    {awards}\n",
         "  </div>",
-        _keywords_html(paper, _keyword_pattern()),
+        _keywords_html(paper, keyword_pattern),
         "\n  ",
     ]
     versions = _version_links(paper, paper_pattern)
@@ -187,14 +210,17 @@ def _paper_item(paper, highlight: int | None, paper_pattern, venue_pattern) -> s
 
 @register.simple_tag
 def paper_items(papers, highlight=None) -> SafeString:
-    """Papers of a list, each an ``<li class="paper">``, from their prefetched venue, byline,
-    awards, keywords and other versions (Paper.objects.for_display()), built in Python rather than a
-    template: a page can list hundreds of papers, and a template per paper was most of its
-    time."""
+    """Papers of a list, each an ``<li class="paper">``: PaperItems
+    (publications.listing.paper_list_items) or papers loaded with
+    Paper.objects.for_display(), built in Python rather than a template: a page can list
+    hundreds of papers, and a template per paper was most of its time."""
     highlight = _highlight_id(highlight)
-    paper_pattern = _url_pattern("publications:paper")
-    venue_pattern = _url_pattern("publications:venue")
-    html = "".join(_paper_item(p, highlight, paper_pattern, venue_pattern) for p in papers)
+    patterns = (
+        _url_pattern("publications:paper"),
+        _url_pattern("publications:venue"),
+        _keyword_pattern(),
+    )
+    html = "".join([_paper_item(_item(p), highlight, patterns) for p in papers])
     return mark_safe(html)  # noqa: S308 - every value above is escaped
 
 

@@ -1,9 +1,11 @@
 """The byline and paper-item tags every list of papers uses."""
 
 import pytest
+from django.db.models.signals import post_init
 from django.template import Context, Template
 
 from publications.enums import PaperStatus
+from publications.listing import paper_list_items
 from publications.models import Paper
 from tests.factories import (
     AuthorshipFactory,
@@ -213,3 +215,88 @@ def test_paper_items_link_a_relative_pdf_under_the_base_url(settings):
     html = render_items(Paper.objects.filter(pk=paper.pk).for_display())
 
     assert '<a href="https://lab.example.org/assets/pdf/2024/my%20paper.pdf">PDF</a>' in html
+
+
+# Plain rows (publications.listing) -------------------------------------------------------------
+
+
+@pytest.fixture
+def listed(paper):
+    """The fixture paper with every part a list item shows (keywords, an earlier version with a
+    venue, one with neither venue nor year), and a preprint published as it."""
+    paper.keywords.add(KeywordFactory(name="GPU", slug="gpu"), KeywordFactory(name="<ML>"))
+    arxiv = VenueFactory(slug="arxiv", short_name="", name="arXiv")
+    PaperFactory(
+        slug="fast-arxiv",
+        published_version=paper,
+        status=PaperStatus.PREPRINT,
+        venue=arxiv,
+        year=2023,
+    )
+    PaperFactory(
+        slug="fast-draft",
+        title="Fast <draft>",
+        published_version=paper,
+        venue=None,
+        year=None,
+        status=PaperStatus.UNDER_REVIEW,
+    )
+    return Paper.objects.filter(slug__startswith="fast")
+
+
+def test_paper_items_from_plain_rows_render_as_from_model_instances(listed, paper):
+    bob = paper.authorships.all()[1].person_id
+
+    from_rows = render_items(paper_list_items(listed), highlight=bob)
+
+    assert from_rows == render_items(listed.for_display(), highlight=bob)
+    assert "Keywords: " in from_rows and "Published as" in from_rows
+    assert "Earlier version: <a" in from_rows and "Preprint: <a" in from_rows
+    assert from_rows.count('class="author-self"') == 1
+
+
+def test_byline_from_a_plain_row_is_the_byline_from_the_instance(listed, paper):
+    (item,) = paper_list_items(listed.filter(pk=paper.pk))
+
+    assert render_byline(item, highlight=paper.authorships.all()[0].person_id) == render_byline(
+        paper, highlight=paper.authorships.all()[0].person_id
+    )
+
+
+@pytest.mark.parametrize("item_count", [1, 5])
+def test_paper_list_items_query_count_is_constant(django_assert_num_queries, item_count):
+    for n in range(item_count):
+        listed = PaperFactory(slug=f"p{n}")
+        AuthorshipFactory(paper=listed, position=1)
+        AuthorshipFactory(paper=listed, position=2)
+        PaperAwardFactory(paper=listed)
+        listed.keywords.add(KeywordFactory())
+        PaperFactory(published_version=listed)
+
+    # papers with venue and published version; byline rows; awards; keywords; earlier versions
+    with django_assert_num_queries(5):
+        items = paper_list_items(Paper.objects.filter(published_version=None))
+
+    assert [len(item.authors) for item in items] == [2] * item_count
+    assert [len(item.earlier_versions) for item in items] == [1] * item_count
+
+
+def test_paper_list_items_builds_no_model_instance(listed):
+    built = []
+
+    def count(sender, **kwargs):
+        built.append(sender)
+
+    post_init.connect(count)
+    try:
+        items = paper_list_items(listed)
+        render_items(items)
+    finally:
+        post_init.disconnect(count)
+
+    assert [(item.slug, len(item.authors)) for item in items] == [
+        ("fast-draft", 0),
+        ("fast", 3),
+        ("fast-arxiv", 0),
+    ]
+    assert built == []

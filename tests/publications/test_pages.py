@@ -21,7 +21,6 @@ from tests.factories import (
 pytestmark = pytest.mark.django_db
 
 
-
 @pytest.fixture(params=["visitor", "member", "lab_admin"])
 def any_client(request, client):
     if request.param != "visitor":
@@ -201,13 +200,34 @@ def test_filtered_paper_list_query_count_is_constant(client, django_assert_num_q
 def test_paper_detail_query_count_is_constant(client, django_assert_num_queries, item_count):
     (paper,) = make_papers(1, authors=item_count)
     paper.keywords.add(*(KeywordFactory() for _ in range(item_count)))
+    for n in range(item_count):
+        PaperAwardFactory(paper=paper, title=f"Award {n}")  # besides make_papers' one
+        PaperFactory(published_version=paper, status=PaperStatus.PREPRINT)
 
-    # paper, venue and published version; byline; awards; keywords; earlier versions
-    # (with_versions())
+    # paper, venue and published version, with whether it has awards, keywords
+    # and earlier versions; byline; awards; keywords; earlier versions
     with django_assert_num_queries(5):
         response = client.get(f"/papers/{paper.slug}/")
 
     assert len(response.context["paper"].authorships.all()) == item_count
+    assert response.content.decode().count('<span class="badge">') == item_count + 1
+
+
+@pytest.mark.parametrize("item_count", [1, 5])
+def test_paper_detail_asks_only_for_the_relations_it_has(
+    client, django_assert_num_queries, item_count
+):
+    paper = PaperFactory()
+    for position in range(1, item_count + 1):
+        AuthorshipFactory(paper=paper, position=position)
+
+    # The paper (with none of awards, keywords, earlier versions); its byline.
+    with django_assert_num_queries(2):
+        response = client.get(f"/papers/{paper.slug}/")
+
+    html = response.content.decode()
+    assert len(response.context["paper"].authorships.all()) == item_count
+    assert [m for m in ('<span class="badge">', "Keywords:", "Earlier version") if m in html] == []
 
 
 @pytest.mark.parametrize("item_count", [1, 5])

@@ -13,7 +13,6 @@ import pytest
 from defusedxml import ElementTree
 from django.template.loader import render_to_string
 
-from people.models import Person
 from publications import sections
 from publications.enums import PaperStatus, VenueKind
 from publications.models import Paper
@@ -311,7 +310,10 @@ def test_institution_section_shows_the_work_once_and_counts_it_once(work):
     section = sections.institution_papers_section(work["alice"].roles.get().institution)
     html = render_to_string(section.template, {"section": section})
 
-    assert section.context["papers"] == [work["published"], work["other"]]
+    assert [paper.pk for paper in section.context["papers"]] == [
+        work["published"].pk,
+        work["other"].pk,
+    ]
     assert section.context["total"] == 2
     assert listed_slugs(html) == ["fast", "other"]
     assert item_links(html, "Fast Collectives")[-1] == PREPRINT_LINK
@@ -335,7 +337,9 @@ def test_person_page_lists_the_work_once_and_counts_co_authors_by_works(client, 
 def test_coauthors_count_shared_works_not_records(work):
     section = sections.coauthors_section(work["alice"])
 
-    assert section.context["coauthors"] == [(Person.objects.get(slug="bob"), 1)]
+    assert [(coauthor.slug, count) for coauthor, count in section.context["coauthors"]] == [
+        ("bob", 1)
+    ]
 
 
 def test_person_only_on_the_preprint_keeps_it_on_their_page(client, work):
@@ -516,10 +520,11 @@ def test_paper_page_with_versions_query_count_is_constant(
         PaperFactory(published_version=published)
     preprint = PaperFactory(slug="fast-arxiv", published_version=published)
 
-    # paper, venue and published version; byline; awards; keywords; earlier versions
-    with django_assert_num_queries(5):
+    # paper, venue and published version (with whether it has awards, keywords, earlier
+    # versions); byline; earlier versions. The preprint has none of them.
+    with django_assert_num_queries(3):
         published_page = client.get("/papers/fast/")
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(2):
         preprint_page = client.get(f"/papers/{preprint.slug}/")
 
     earlier = published_page.context["paper"].earlier_versions.all()
