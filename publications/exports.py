@@ -3,7 +3,8 @@ al-folio's papers.bib (docs/exports.md).
 
 Papers have no members-only fields, so every format is public. Each format loads the list
 itself, in a fixed number of queries whatever its length. BibTeX, CSL-JSON and al-folio are
-written from plain rows (publications.bibtex); a long list of them streams.
+written from plain rows (publications.bibtex); a long list of them streams, and so does a
+long CSV.
 """
 
 from collections.abc import Callable
@@ -15,7 +16,8 @@ from django.urls import reverse
 from lab.core.spreadsheets import (
     SPREADSHEET_FORMATS,
     attachment,
-    csv_bytes,
+    attachment_or_stream,
+    csv_chunks,
     dataset_response,
     xlsx_bytes,
 )
@@ -32,8 +34,8 @@ CSL_JSON_CONTENT_TYPE = "application/vnd.citationstyles.csl+json; charset=utf-8"
 RIS_CONTENT_TYPE = "application/x-research-info-systems; charset=utf-8"
 ALFOLIO = "alfolio.bib"
 FORMATS = (*SPREADSHEET_FORMATS, "bib", "json", "ris", ALFOLIO)
-#: A citation file of fewer papers is sent whole (an HttpResponse, which the page cache keeps
-#: for visitors and which has a Content-Length); a longer one streams as it is written.
+#: A citation file or CSV of fewer papers is sent whole (an HttpResponse, which the page cache
+#: keeps for visitors and which has a Content-Length); a longer one streams as it is written.
 STREAM_FROM_PAPERS = 1000
 
 
@@ -54,9 +56,15 @@ def papers_response(papers: QuerySet[Paper], fmt: str, *, filename: str, request
         rows = paper_rows(resource, papers, native=fmt == "xlsx")
         headers = resource.get_export_headers()
         if fmt == "csv":
-            content = csv_bytes(headers, rows)
-        else:
-            content = xlsx_bytes(headers, rows, title="Papers")
+            # Written as it is read when long (a 20,000-paper CSV whole in memory was tens
+            # of MB at its peak, which a worker then kept); XLSX is zipped at the end, so it is
+            # written whole (openpyxl keeps the sheet in a temporary file meanwhile).
+            return attachment_or_stream(
+                csv_chunks(headers, rows, rows_per_chunk=STREAM_FROM_PAPERS),
+                content_type=SPREADSHEET_FORMATS[fmt],
+                filename=f"{filename}.{fmt}",
+            )
+        content = xlsx_bytes(headers, rows, title="Papers")
         return attachment(
             content, content_type=SPREADSHEET_FORMATS[fmt], filename=f"{filename}.{fmt}"
         )

@@ -7,7 +7,13 @@ import pytest
 import tablib
 from django.http import Http404
 
-from lab.core.spreadsheets import csv_bytes, dataset_response, escape_cell, xlsx_bytes
+from lab.core.spreadsheets import (
+    csv_bytes,
+    csv_chunks,
+    dataset_response,
+    escape_cell,
+    xlsx_bytes,
+)
 
 DANGEROUS = [
     "=1+1",
@@ -64,6 +70,16 @@ def test_csv_bytes_starts_with_a_bom_and_escapes_every_cell():
     assert content.startswith(b"\xef\xbb\xbf")
     assert b"\r\n" in content
     assert read_csv(content) == [["title", "'=head"], ["Sánchez", "'=1+1"], ["2024", ""]]
+
+
+@pytest.mark.parametrize("count", [0, 1, 3, 4, 7])
+def test_csv_chunks_are_csv_bytes_in_pieces(count):
+    rows = [[f"=row {n}", n, "Sánchez\r\n", None] for n in range(count)]
+
+    chunks = list(csv_chunks(["title", "n", "note", "x"], rows, rows_per_chunk=3))
+
+    assert b"".join(chunks) == csv_bytes(["title", "n", "note", "x"], rows)
+    assert len(chunks) == max(1, -(-count // 3))  # the header rides with the first rows
 
 
 def test_xlsx_bytes_has_no_formula_cells_and_keeps_numbers_numbers():

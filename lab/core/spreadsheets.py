@@ -23,11 +23,12 @@ building a worksheet object per cell, so memory stays flat for large exports.
 import csv
 import datetime
 import io
+import itertools
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 
 import tablib
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.utils import timezone
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
@@ -90,6 +91,26 @@ def csv_bytes(headers: Sequence, rows: Iterable[Sequence]) -> bytes:
     return buffer.getvalue().encode("utf-8-sig")
 
 
+def csv_chunks(
+    headers: Sequence, rows: Iterable[Sequence], *, rows_per_chunk: int
+) -> Iterator[bytes]:
+    """The bytes of ``csv_bytes`` in pieces, written as ``rows`` are read: the BOM and the
+    header row with the first ``rows_per_chunk`` rows, then ``rows_per_chunk`` rows at a time
+    (a long list streams; only the current piece is in memory)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    buffer.write("\ufeff")
+    writer.writerow(escaped_row(headers))
+    for count, row in enumerate(rows, 1):
+        writer.writerow(escaped_row(row))
+        if count % rows_per_chunk == 0:
+            yield buffer.getvalue().encode()
+            buffer.seek(0)
+            buffer.truncate()
+    if buffer.tell():
+        yield buffer.getvalue().encode()
+
+
 def _xlsx_value(value):
     if isinstance(value, str):
         # XML 1.0 cannot hold most control characters and openpyxl refuses them: they are
@@ -110,6 +131,22 @@ def xlsx_bytes(headers: Sequence, rows: Iterable[Sequence], *, title: str = "Exp
 
 def attachment(content: bytes | str, *, content_type: str, filename: str) -> HttpResponse:
     response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def attachment_or_stream(chunks: Iterable[bytes], *, content_type: str, filename: str):
+    """One piece: the file whole (an HttpResponse, which the page cache keeps for visitors and
+    which has a Content-Length). More: a StreamingHttpResponse that writes the rest as the
+    client reads it."""
+    chunks = iter(chunks)
+    first = next(chunks, b"")
+    second = next(chunks, None)
+    if second is None:
+        return attachment(first, content_type=content_type, filename=filename)
+    response = StreamingHttpResponse(
+        itertools.chain((first, second), chunks), content_type=content_type
+    )
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
 

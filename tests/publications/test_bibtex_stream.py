@@ -331,3 +331,19 @@ def test_benchmark_exports_prints_each_export_with_its_queries_and_memory():
         ("alfolio.bib", "3", "5"),
     ]
     assert "target memory growth < 50 MB: met" in out.getvalue()
+
+
+@pytest.mark.django_db
+def test_a_long_csv_streams_the_same_file(client, monkeypatch):
+    _papers(7)
+    whole = client.get("/publications/download.csv")
+    monkeypatch.setattr(exports, "STREAM_FROM_PAPERS", 3)
+    cache.clear()
+
+    streamed = client.get("/publications/download.csv")
+
+    assert not whole.streaming and streamed.streaming
+    assert streamed["Content-Disposition"] == whole["Content-Disposition"]
+    assert streamed["Content-Type"] == whole["Content-Type"]
+    assert b"".join(streamed.streaming_content) == whole.content
+    assert whole.content.count(b"\r\n") == 8  # the header and seven papers
