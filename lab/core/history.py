@@ -190,8 +190,8 @@ def record_versions(
             context.deleted.update(keys)
 
 
-#: Ids per look-up query: under every backend's limit of query parameters.
-IDS_PER_QUERY = 20_000
+#: Ids per look-up query (lab.core.bulk.filter_in: one parameter, whatever their number).
+IDS_PER_QUERY = 1_000_000
 
 
 def _insert_versions(history, instances, history_type: str, now, user, reason: str) -> None:

@@ -20,8 +20,6 @@ from lab.core.bulk import filter_in
 #: Suffixed candidates looked up at once per text ("x", "x-2" ... "x-4"); when all are taken
 #: (many namesakes), the slugs starting like the text are read instead.
 CANDIDATES = 4
-#: Values per look-up query: under every backend's limit of query parameters.
-VALUES_PER_QUERY = 20_000
 
 
 @functools.lru_cache(maxsize=65536)  # a bulk write asks for each text's base twice
@@ -51,7 +49,7 @@ class SlugAllocator:
         return slug
 
 
-def _chunks(values: list[str], size: int = VALUES_PER_QUERY):
+def _chunks(values: list[str], size: int):
     for start in range(0, len(values), size):
         yield values[start : start + size]
 
@@ -59,7 +57,7 @@ def _chunks(values: list[str], size: int = VALUES_PER_QUERY):
 def taken_slugs(queryset: models.QuerySet, texts: Iterable[str], *, max_length: int) -> set[str]:
     """The slugs of ``queryset`` that slugs for ``texts`` could collide with.
 
-    One query per ``VALUES_PER_QUERY`` candidates ("x", "x-2", ... for each text), plus one for
+    One query for all the candidates ("x", "x-2", ... for each text), plus one for
     the texts whose candidates are all taken (or that appear more than ``CANDIDATES`` times):
     for those, every slug starting like their base, cut short enough to cover suffixed ones.
     """
@@ -73,9 +71,8 @@ def taken_slugs(queryset: models.QuerySet, texts: Iterable[str], *, max_length: 
     }
     values = sorted({slug for slugs in candidates.values() for slug in slugs})
     taken: set[str] = set()
-    for chunk in _chunks(values):
-        rows = filter_in(queryset, "slug", chunk).order_by()
-        taken.update(rows.values_list("slug", flat=True))
+    # One parameter whatever the number of candidates (filter_in): one query.
+    taken.update(filter_in(queryset, "slug", values).order_by().values_list("slug", flat=True))
     crowded = [
         base
         for base, slugs in candidates.items()

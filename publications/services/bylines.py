@@ -258,7 +258,7 @@ INSERT_FIELDS = ("created", "modified", "paper", "person", "position", "printed_
 def _insert(created: list[tuple[_NewRow, set[int]]], now) -> None:
     """Insert the new rows as plain values (``insert_rows``: bulk_create's per-value work was
     most of a big import's time), then read back their ids (for their affiliations and their
-    first version), by paper in chunks."""
+    first version), by paper."""
     stamp = adapt_datetime(now)
     marks = attrgetter(*MARK_FIELDS)
     insert_rows(
@@ -271,12 +271,12 @@ def _insert(created: list[tuple[_NewRow, set[int]]], now) -> None:
     )
     by_key = {(row.paper_id, row.person_id): row for row, _ in created}
     papers = sorted({paper_id for paper_id, _ in by_key})
-    for start in range(0, len(papers), READ_CHUNK):
-        ids = filter_in(Authorship.objects.all(), "paper", papers[start : start + READ_CHUNK])
-        for pk, paper_id, person_id in ids.values_list("pk", "paper_id", "person_id"):
-            row = by_key.get((paper_id, person_id))
-            if row is not None:
-                row.pk, row.created, row.modified = pk, now, now
+    # One query however many papers: the ids travel in one parameter (filter_in).
+    ids = filter_in(Authorship.objects.all(), "paper", papers)
+    for pk, paper_id, person_id in ids.values_list("pk", "paper_id", "person_id"):
+        row = by_key.get((paper_id, person_id))
+        if row is not None:
+            row.pk, row.created, row.modified = pk, now, now
 
 
 def _write(changes: _RowChanges, offset: int, now) -> None:
