@@ -15,15 +15,51 @@ signals and returns no ids: read them back when needed.
 ``insert_instances`` inserts unsaved model instances the same way, each value prepared as
 ``value_preparer`` says: as it is where the driver takes it so (strings, numbers, booleans,
 None), through its field otherwise.
+
+``collector_paused()`` holds off Python's cyclic garbage collector while a bulk write builds
+its records (see there).
 """
 
+import contextlib
 import datetime
 import functools
+import gc
 import json
+import threading
 from collections.abc import Iterable, Sequence
 from operator import attrgetter
 
 from django.db import connections, models, router
+
+_pause_lock = threading.Lock()
+_pauses = 0
+_was_enabled = False
+
+
+@contextlib.contextmanager
+def collector_paused():
+    """Hold off the cyclic garbage collector (``gc``) inside the block; nested or concurrent
+    blocks (threads of one worker) keep it off until the last one ends, and it comes back on
+    only if it was on.
+
+    A big import allocates hundreds of thousands of objects (entries, names, rows, versions)
+    that all live until it ends; each time the allocations pass the collector's threshold it
+    walks them again, finding nothing to free: a quarter of a 2,000-entry paper import's CPU on
+    SQLite. Reference counting still frees whatever is dropped; only cycles wait for the end.
+    """
+    global _pauses, _was_enabled
+    with _pause_lock:
+        if _pauses == 0:
+            _was_enabled = gc.isenabled()
+            gc.disable()
+        _pauses += 1
+    try:
+        yield
+    finally:
+        with _pause_lock:
+            _pauses -= 1
+            if _pauses == 0 and _was_enabled:
+                gc.enable()
 
 
 def adapt_datetime(value, *, using: str = "default"):

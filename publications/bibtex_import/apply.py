@@ -24,7 +24,14 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
-from lab.core.bulk import adapt_datetime, ids_by, insert_instances, insert_rows, new_instances
+from lab.core.bulk import (
+    adapt_datetime,
+    collector_paused,
+    ids_by,
+    insert_instances,
+    insert_rows,
+    new_instances,
+)
 from lab.core.cache import invalidate_pages
 from lab.core.history import record_versions, recorded
 from lab.core.slugs import unique_slugs
@@ -105,7 +112,8 @@ def bibtex_import(
     ``max_bytes`` caps the text (None: the caller has checked the upload). ``format`` names
     the reader of the text (``publications.bibtex_import.formats.FORMATS``).
     """
-    with transaction.atomic(), recorded(LOG_MESSAGE_REASON, user=user):
+    # The records built all live until the end: the collector would only walk them again.
+    with collector_paused(), transaction.atomic(), recorded(LOG_MESSAGE_REASON, user=user):
         return _import(
             text=text,
             user=user,

@@ -34,6 +34,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.db.models.functions import Lower
 
+from lab.core.bulk import collector_paused
 from people.matching import PersonMatcher
 from people.models import Person
 from people.names import normalize_name, split_name
@@ -149,7 +150,11 @@ def bibtex_plan(
     """What importing ``text`` would do, without writing anything (the preview). ``max_bytes``
     is the size cap (None: none, for the benchmark; uploads are capped where they are read).
     ``format`` names the reader of the text (``publications.bibtex_import.formats.FORMATS``)."""
-    reader = FORMATS[format]
+    with collector_paused():
+        return _plan(text, max_bytes, FORMATS[format])
+
+
+def _plan(text: str, max_bytes: int | None, reader) -> BibtexPlan:
     plan = BibtexPlan(text=check_bibtex_text(text, max_bytes=max_bytes))
     plan.file = reader.read(text)
     plan.entries = plan.file.entries

@@ -1,3 +1,4 @@
+import gc
 import json
 import re
 from collections import Counter
@@ -15,6 +16,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import path, reverse
 from import_export.admin import ImportExportModelAdmin
 
+from lab.core.bulk import collector_paused
 from people.models import Person
 from publications.admin import PaperAdmin
 from publications.admin_bibtex import BibtexConfirmForm, BibtexImportAdminMixin
@@ -442,6 +444,54 @@ def test_plan_runs_a_constant_number_of_queries(lab, item_count, django_assert_n
         plan = bibtex_plan(text)
 
     assert len(plan.new_papers) == item_count
+
+
+def test_collector_paused_holds_gc_off_until_the_last_block_ends():
+    assert gc.isenabled()
+
+    with collector_paused():
+        with collector_paused():
+            assert not gc.isenabled()
+        assert not gc.isenabled()  # the outer block is still running
+    assert gc.isenabled()
+
+    with pytest.raises(ValueError), collector_paused():
+        raise ValueError
+    assert gc.isenabled()
+
+
+def test_collector_paused_leaves_a_disabled_collector_disabled():
+    gc.disable()
+    try:
+        with collector_paused():
+            pass
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+
+
+def test_plan_and_import_run_with_the_collector_paused(lab, lab_admin):
+    enabled = []
+
+    def record(execute, sql, params, many, context):
+        enabled.append(gc.isenabled())
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(record):
+        bibtex_plan(generated_bib(3))
+        plan_queries = len(enabled)
+        bibtex_import(text=generated_bib(3), user=lab_admin)
+
+    assert 0 < plan_queries < len(enabled)
+    assert set(enabled) == {False}
+    assert gc.isenabled()
+
+
+def test_a_refused_import_turns_the_collector_back_on(lab, lab_admin):
+    with pytest.raises(BibtexPlanError):
+        bibtex_import(text=bib("corrupt.bib"), user=lab_admin)
+
+    assert gc.isenabled()
 
 
 @pytest.mark.parametrize(("item_count", "offset"), [(10, 0), (50, 100)])
