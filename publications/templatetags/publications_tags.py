@@ -31,8 +31,8 @@ _MARKS_HTML = {
     mask: "".join(html for bit, html in enumerate(_MARK_HTML.values()) if mask & (1 << bit))
     for mask in range(1 << len(MARK_TABLE))
 }
-#: Django's escape() without its lazy-string wrapper, for the plain str values of a byline:
-#: the same characters escaped (html.escape), thousands of times per page.
+#: Django's escape() without its lazy-string wrapper, for the plain str values of a list (from
+#: the database): the same characters escaped (html.escape), thousands of times per page.
 _escape = html_lib.escape
 LINK_LABELS = dict(PAPER_LINKS)
 _PLACEHOLDER = "slug-placeholder"
@@ -92,8 +92,10 @@ def byline(paper, highlight=None) -> SafeString:
     return _byline(authors, complete, _highlight_id(highlight))
 
 
-def _byline(authors: list[Author], complete: bool, highlight: int | None) -> SafeString:
-    url = _url_pattern("people:detail")
+def _byline(
+    authors: list[Author], complete: bool, highlight: int | None, url: tuple[str, str] | None = None
+) -> SafeString:
+    url = url or _url_pattern("people:detail")
     html = ", ".join([_author_html(author, highlight, url) for author in authors])
     if not complete:
         et_al = '<span title="The author list is incomplete.">et al.</span>'
@@ -118,8 +120,8 @@ def _version_links(paper: PaperItem, paper_pattern) -> str:
         label = "Preprint" if earlier.status == PaperStatus.PREPRINT else "Earlier version"
         versions.append((label, earlier))
     return "".join(
-        f'<li>{label}: <a href="{paper_pattern[0]}{escape(version.slug)}{paper_pattern[1]}">'
-        f"{escape(version.label)}</a></li>"
+        f'<li>{label}: <a href="{paper_pattern[0]}{_escape(version.slug)}{paper_pattern[1]}">'
+        f"{_escape(version.label)}</a></li>"
         for label, version in versions
     )
 
@@ -140,9 +142,11 @@ def _own_links(paper: PaperItem) -> str:
     """The paper's PDF, code, slides, poster, video and website links as list items."""
     items = []
     for name, value in paper.links:
+        if not value:
+            continue
         href = pdf_href(value) if name == "pdf_url" else value
         if href:
-            items.append(f'<li><a href="{escape(href)}">{LINK_LABELS[name]}</a></li>')
+            items.append(f'<li><a href="{_escape(href)}">{LINK_LABELS[name]}</a></li>')
     return "\n    ".join(items)
 
 
@@ -150,7 +154,7 @@ def _keywords_html(paper: PaperItem, pattern: tuple[str, str]) -> str:
     """ "Keywords: GPU, machine learning", each linking to the publication list filtered by
     it."""
     links = ", ".join(
-        f'<a href="{pattern[0]}{escape(slug)}{pattern[1]}">{escape(name)}</a>'
+        f'<a href="{pattern[0]}{_escape(slug)}{pattern[1]}">{_escape(name)}</a>'
         for slug, name in paper.keywords
     )
     return f'\n  <div class="paper-keywords">Keywords: {links}</div>' if links else ""
@@ -167,26 +171,26 @@ def _keyword_pattern() -> tuple[str, str]:
 def _paper_item(paper: PaperItem, highlight: int | None, patterns) -> str:
     """One paper of a list: ``<li class="paper">`` with title, byline, venue, year, status,
     award badges, keywords and links (to its other versions too)."""
-    paper_pattern, venue_pattern, keyword_pattern = patterns
-    title = escape(paper.title)
-    href = f"{paper_pattern[0]}{escape(paper.slug)}{paper_pattern[1]}"
+    paper_pattern, venue_pattern, keyword_pattern, person_pattern = patterns
+    title = _escape(paper.title)
+    href = f"{paper_pattern[0]}{_escape(paper.slug)}{paper_pattern[1]}"
     if paper.venue is not None:
         venue_slug, venue_label = paper.venue
-        venue_href = f"{venue_pattern[0]}{escape(venue_slug)}{venue_pattern[1]}"
-        venue_html = f'<a class="venue" href="{venue_href}">{escape(venue_label)}</a>'
+        venue_href = f"{venue_pattern[0]}{_escape(venue_slug)}{venue_pattern[1]}"
+        venue_html = f'<a class="venue" href="{venue_href}">{_escape(venue_label)}</a>'
     else:
         venue_html = ""
     status = (
-        f'<span class="tag">{escape(paper.status_display)}</span>'
+        f'<span class="tag">{_escape(paper.status_display)}</span>'
         if paper.status != "published"
         else ""
     )
-    awards = "".join(f'<span class="badge">{escape(title)}</span>' for title in paper.awards)
+    awards = "".join(f'<span class="badge">{_escape(award)}</span>' for award in paper.awards)
+    byline_html = _byline(paper.authors, paper.authors_complete, highlight, person_pattern)
     parts = [
         '<li class="paper">\n',
         f'  <div class="paper-title"><a href="{href}">{title}</a></div>\n',
-        f'  <div class="byline">{_byline(paper.authors, paper.authors_complete, highlight)}'
-        "</div>\n",
+        f'  <div class="byline">{byline_html}</div>\n',
         '  <div class="paper-meta">\n',
         f"    {venue_html}\n",
         f"    {paper.year if paper.year else ''}\n",
@@ -199,7 +203,9 @@ def _paper_item(paper: PaperItem, highlight: int | None, patterns) -> str:
     versions = _version_links(paper, paper_pattern)
     own = _own_links(paper)
     if own or paper.doi or versions:
-        doi = f'<li><a href="https://doi.org/{escape(paper.doi)}">DOI</a></li>' if paper.doi else ""
+        doi = (
+            f'<li><a href="https://doi.org/{_escape(paper.doi)}">DOI</a></li>' if paper.doi else ""
+        )
         parts.append(
             f'\n  <ul class="paper-links" aria-label="Links for {title}">\n'
             f"    {own}\n    {doi}\n    {versions}\n  </ul>\n  "
@@ -219,6 +225,7 @@ def paper_items(papers, highlight=None) -> SafeString:
         _url_pattern("publications:paper"),
         _url_pattern("publications:venue"),
         _keyword_pattern(),
+        _url_pattern("people:detail"),
     )
     html = "".join([_paper_item(_item(p), highlight, patterns) for p in papers])
     return mark_safe(html)  # noqa: S308 - every value above is escaped
