@@ -10,10 +10,13 @@ from tests.factories import PersonFactory, UserFactory
 
 
 def pytest_runtest_setup(item):
-    """A ``postgres_only`` test runs in the suite's PostgreSQL run only (``make test`` runs the
-    suite on SQLite, then on PostgreSQL, which CI requires)."""
+    """A ``postgres_only`` test runs in the suite's PostgreSQL run only, a ``sqlite_only`` one
+    in its SQLite run (``make test`` runs the suite on SQLite, then on PostgreSQL, which CI
+    requires)."""
     if item.get_closest_marker("postgres_only") and connection.vendor != "postgresql":
         pytest.skip("PostgreSQL only: runs in the suite's PostgreSQL run")
+    if item.get_closest_marker("sqlite_only") and connection.vendor != "sqlite":
+        pytest.skip("SQLite only: runs in the suite's SQLite run")
 
 
 @pytest.fixture(autouse=True)

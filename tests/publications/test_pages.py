@@ -625,3 +625,31 @@ def test_a_list_page_is_picked_from_the_covering_index_alone():
 
     assert "Index Only Scan using publications_paper_list_order on publications_paper" in plan
     assert "Sort" not in plan
+
+
+@pytest.mark.sqlite_only
+def test_on_sqlite_the_lists_and_the_change_list_read_the_order_index():
+    from django.db import connection
+    from django.http import QueryDict
+
+    from publications.filters import PaperFilter
+    from publications.models import Paper
+
+    make_papers(3)
+    ids = PaperFilter(QueryDict(""), queryset=Paper.objects.all()).papers.values_list(
+        "pk", flat=True
+    )[100:150]
+    change_list = Paper.objects.order_by(*Paper._meta.ordering, "-pk").values_list("pk")[:100]
+    years = Paper.objects.values_list("year", flat=True).distinct().order_by("year")
+    plans = {}
+    for name, query in (("list", ids), ("change list", change_list), ("years", years)):
+        sql, params = query.query.sql_with_params()
+        with connection.cursor() as cursor:
+            cursor.execute(f"EXPLAIN QUERY PLAN {sql}", params)
+            plans[name] = "\n".join(str(row[-1]) for row in cursor.fetchall())
+
+    assert "USING COVERING INDEX publications_paper_list_order" in plans["list"]
+    assert "USE TEMP B-TREE FOR ORDER BY" not in plans["list"]
+    assert "USING COVERING INDEX publications_paper_list_order" in plans["change list"]
+    assert "USE TEMP B-TREE FOR ORDER BY" not in plans["change list"]
+    assert "USING COVERING INDEX publications_paper_list_order" in plans["years"]
