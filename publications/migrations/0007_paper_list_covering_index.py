@@ -6,8 +6,7 @@ key and the published version (which ``PaperQuerySet.works`` filters on) include
 query is an index-only scan: a deep page skips index entries instead of fetching and skipping
 every paper before it (page 200 of 20,000 papers: 34-72 ms with the old index, 2.6 ms with
 this one). It replaces 0006's index, whose key is this one's first three columns: the admin's
-change list and full-row reads use it the same way. SQLite cannot index ``NULLS FIRST``; it
-sorts (the narrow first query makes that sort cheaper too).
+change list and full-row reads use it the same way. SQLite gets its own in 0008.
 """
 
 from django.db import migrations
