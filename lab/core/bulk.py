@@ -27,7 +27,7 @@ import gc
 import json
 import threading
 from collections.abc import Iterable, Sequence
-from operator import attrgetter
+from operator import attrgetter, itemgetter
 
 from django.db import connections, models, router
 
@@ -109,9 +109,11 @@ def row_preparer(fields: Sequence[models.Field], connection):
     if len(fields) == 1:
         read = _as_tuple(read)
 
+    plain_values = _picker(plain)
+
     def prepare(record) -> tuple:
         values = read(record)
-        if not _PLAIN_TYPES.issuperset(map(type, [values[i] for i in plain])):
+        if not _PLAIN_TYPES.issuperset(map(type, plain_values(values))):
             return tuple(p(value) for p, value in zip(preparers, values, strict=True))
         if not special:
             return values
@@ -121,6 +123,14 @@ def row_preparer(fields: Sequence[models.Field], connection):
         return tuple(values)
 
     return prepare
+
+
+def _picker(indexes: list[int]):
+    """A function giving the items at ``indexes`` of a tuple, as a tuple."""
+    if not indexes:
+        return lambda values: ()
+    pick = itemgetter(*indexes)
+    return _as_tuple(pick) if len(indexes) == 1 else pick
 
 
 def _as_tuple(read):
@@ -211,13 +221,17 @@ def new_instances(model, rows: Iterable[dict]) -> list:
     field its default: made with positional values, which skips Model.__init__'s look-up of
     each missing field's default (most of the time of making thousands of people)."""
     fields = model._meta.concrete_fields
-    fixed = {f.attname: f.get_default() for f in fields if not callable(f.default)}
+    # A field without a default has a constant one (None or ""; Field.default is then the
+    # NOT_PROVIDED class, callable, which once sent every such field to get_default per row),
+    # as has one with a plain value; only a callable default is called per row, as Django does.
+    per_row = [f for f in fields if f.has_default() and callable(f.default)]
+    fixed = {f.attname: f.get_default() for f in fields if f not in per_row}
     attnames = [f.attname for f in fields]
     made = []
     for row in rows:
         values = {**fixed, **row}
-        for f in fields:
-            if f.attname not in values:
+        for f in per_row:
+            if f.attname not in row:
                 values[f.attname] = f.get_default()
-        made.append(model(*(values[name] for name in attnames)))
+        made.append(model(*map(values.__getitem__, attnames)))
     return made

@@ -234,23 +234,30 @@ def _create_papers(entries: list[PlannedEntry], venues: dict[int, Venue], now) -
     slugs = unique_slugs(
         Paper.objects.all(), [_paper_slug_text(entry.title, entry.year) for entry in entries]
     )
-    papers = []
-    for entry, slug in zip(entries, slugs, strict=True):
-        venue = venues[id(entry.new_venue)] if entry.new_venue else entry.venue
-        paper = Paper(
-            title=entry.title,
-            slug=slug,
-            venue=venue,
-            year=entry.year,
-            month=entry.month,
-            status=entry.status,
-            authors_complete=entry.authors_complete,
-            selected=entry.selected,
-            created=now,
-            modified=now,
-            **{name: getattr(entry, name) for name in CITATION_FIELDS},
-        )
-        papers.append(paper)
+    chosen = [venues[id(e.new_venue)] if e.new_venue else e.venue for e in entries]
+    # Positional values (new_instances), each paper's venue cached as Paper(venue=...) does.
+    papers = new_instances(
+        Paper,
+        (
+            {
+                "title": entry.title,
+                "slug": slug,
+                "venue_id": None if venue is None else venue.pk,
+                "year": entry.year,
+                "month": entry.month,
+                "status": entry.status,
+                "authors_complete": entry.authors_complete,
+                "selected": entry.selected,
+                "created": now,
+                "modified": now,
+                **{name: getattr(entry, name) for name in CITATION_FIELDS},
+            }
+            for entry, slug, venue in zip(entries, slugs, chosen, strict=True)
+        ),
+    )
+    venue_field = Paper._meta.get_field("venue")
+    for paper, venue in zip(papers, chosen, strict=True):
+        venue_field.set_cached_value(paper, venue)
     stamp = adapt_datetime(now)
     insert_rows(
         Paper,

@@ -16,7 +16,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import path, reverse
 from import_export.admin import ImportExportModelAdmin
 
-from lab.core.bulk import collector_paused
+from lab.core.bulk import collector_paused, new_instances
 from people.models import Person
 from publications.admin import PaperAdmin
 from publications.admin_bibtex import BibtexConfirmForm, BibtexImportAdminMixin
@@ -468,6 +468,29 @@ def test_collector_paused_leaves_a_disabled_collector_disabled():
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+def test_new_instances_hold_what_the_model_would_make():
+    values = {"name": "Ada Byron", "given_name": "Ada", "family_name": "Byron", "slug": "ada"}
+
+    made, other = new_instances(Person, [values, values])
+    expected = Person(**values)
+
+    fields = Person._meta.concrete_fields
+    assert [made.serializable_value(f.name) for f in fields] == [
+        expected.serializable_value(f.name) for f in fields
+    ]
+    assert made._state.adding and made.pk is None
+    assert other.name == "Ada Byron" and other is not made
+
+
+def test_imported_papers_come_with_their_venues(lab, lab_admin, django_assert_num_queries):
+    result = bibtex_import(text=generated_bib(2), user=lab_admin)
+
+    with django_assert_num_queries(0):
+        venues = [paper.venue for paper in result.papers]
+
+    assert venues == [lab["nsdi"], lab["nsdi"]]
 
 
 def test_plan_and_import_run_with_the_collector_paused(lab, lab_admin):
