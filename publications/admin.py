@@ -1,5 +1,6 @@
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.views.main import ChangeList
 from django.db import transaction
 from django.db.models import Count
 from django.urls import reverse
@@ -219,6 +220,16 @@ class PaperAdminForm(forms.ModelForm):
         return byline
 
 
+class PaperChangeList(ChangeList):
+    """The change list's rows load what its columns show (Paper.objects.for_changelist): the
+    byline rows with only what a byline prints, no awards or keywords (get_queryset's
+    for_list(), which the change form and actions keep)."""
+
+    def get_queryset(self, request, exclude_parameters=None):
+        queryset = super().get_queryset(request, exclude_parameters)
+        return queryset.prefetch_related(None).for_changelist()
+
+
 @admin.register(Paper)
 class PaperAdmin(BibtexImportAdminMixin, SafeImportExportMixin, CurationAdmin):
     merge_service = staticmethod(paper_merge)
@@ -301,6 +312,9 @@ class PaperAdmin(BibtexImportAdminMixin, SafeImportExportMixin, CurationAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).for_list()
+
+    def get_changelist(self, request, **kwargs):
+        return PaperChangeList
 
     # -- imports: a new name may be someone already here ---------------------------------------
 

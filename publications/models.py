@@ -158,6 +158,19 @@ class AuthorshipQuerySet(models.QuerySet):
         return self.select_related("person").order_by("position")
 
 
+def _printed_byline():
+    """Byline rows with only what a byline prints: the person's name and slug, the printed
+    name, the marks."""
+    return Authorship.objects.in_order().only(
+        "paper_id",
+        "position",
+        "printed_name",
+        *MARKS.values(),
+        "person__name",
+        "person__slug",
+    )
+
+
 class PaperQuerySet(SlugQuerySet):
     def published(self):
         return self.filter(status=PaperStatus.PUBLISHED)
@@ -223,23 +236,22 @@ class PaperQuerySet(SlugQuerySet):
         more query). A prolific
         person's page has thousands of byline rows; building whole people for them took
         about as long as rendering the page."""
-        byline = Authorship.objects.in_order().only(
-            "paper_id",
-            "position",
-            "printed_name",
-            *MARKS.values(),
-            "person__name",
-            "person__slug",
-        )
         keywords = Keyword.objects.only("name", "slug")
         return (
             self.select_related("venue")
             .prefetch_related(
-                Prefetch("authorships", queryset=byline),
+                Prefetch("authorships", queryset=_printed_byline()),
                 "awards",
                 Prefetch("keywords", queryset=keywords),
             )
             .with_versions()
+        )
+
+    def for_changelist(self):
+        """The admin's change list: the venue and the byline as for_display() loads it, and
+        nothing the list does not show (no awards, keywords or versions)."""
+        return self.select_related("venue").prefetch_related(
+            Prefetch("authorships", queryset=_printed_byline())
         )
 
     def for_detail(self):

@@ -51,6 +51,17 @@ def test_a_change_list_counts_once_and_scans_no_dates(lab, lab_admin_client, url
     assert not any("django_datetime_trunc" in sql for sql in statements)
 
 
+def test_the_paper_change_list_reads_only_what_its_columns_show(lab, lab_admin_client):
+    statements = sql_of(lab_admin_client, "/admin/publications/paper/")
+    response = lab_admin_client.get("/admin/publications/paper/")
+
+    assert not any("publications_paperaward" in sql for sql in statements)
+    assert not any("publications_keyword" in sql for sql in statements)
+    byline = [sql for sql in statements if 'FROM "publications_authorship"' in sql]
+    assert len(byline) == 1 and '"people_person"."email"' not in byline[0]
+    assert response.content.decode().count(lab[0].name) == 4  # each paper's byline
+
+
 def test_people_s_paper_counts_are_right_without_grouping_byline_rows(lab, lab_admin_client):
     PersonFactory(name="Nobody Yet")
 
