@@ -31,6 +31,7 @@ from lab.core.bulk import (
     insert_instances,
     insert_rows,
     new_instances,
+    refresh_statistics,
 )
 from lab.core.cache import invalidate_pages
 from lab.core.history import record_versions, recorded
@@ -40,7 +41,7 @@ from people.names import normalize_name
 from people.services import apply_same_as
 from publications.bibtex_import.entries import CITATION_FIELDS, NewPerson, NewVenue, PlannedEntry
 from publications.bibtex_import.plan import BibtexPlan, bibtex_plan
-from publications.models import Keyword, Paper, PaperAward, Venue
+from publications.models import Authorship, Keyword, Paper, PaperAward, Venue
 from publications.services import AuthorSpec, papers_set_authorships
 
 #: What a BibTeX import needs: it adds papers (and so must be one who may change them, as for
@@ -162,7 +163,26 @@ def _import(*, text, user, fingerprint, same_as, skip_errors, max_bytes, format)
     # bulk_create sends no post_save signal: forget the cached pages here.
     invalidate_pages()
     _log_additions(user, [*result.venues, *result.people, *result.papers], now)
+    added = _rows_added(result, entries)
+    # Once the rows are committed, the tables they grew much are analyzed (PostgreSQL).
+    transaction.on_commit(lambda: refresh_statistics(added))
     return result
+
+
+def _rows_added(result: BibtexResult, entries: list[PlannedEntry]) -> dict[type, int]:
+    """The rows the import added to its main tables and their history tables (a byline row
+    per author, a version per record)."""
+    authorships = sum(len(entry.authors) for entry in entries)
+    added = {
+        Paper: len(result.papers),
+        Person: len(result.people),
+        Authorship: authorships,
+        Keyword: len(result.keywords),
+        Venue: len(result.venues),
+    }
+    for model, count in list(added.items()):
+        added[model.history.model] = count
+    return added
 
 
 def _create_venues(new_venues: list[NewVenue]) -> tuple[list[Venue], dict[int, Venue]]:
