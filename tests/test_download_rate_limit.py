@@ -22,9 +22,11 @@ def small_limit(settings):
     settings.DOWNLOAD_RATE_WINDOW = WINDOW
 
 
-@pytest.fixture
+@pytest.fixture(autouse=True)
 def clock(monkeypatch):
-    """The clock, started 1 second into a fresh window; ``clock.advance(s)`` moves it on."""
+    """The clock, started 1 second into a fresh window (for every test: one that ran in the
+    last minute of a real window would cross into the next, or be told to wait seconds, not
+    minutes); ``clock.advance(s)`` moves it on."""
     real = time.time
 
     class Clock:
