@@ -70,6 +70,18 @@ class Author:
     def display_name(self) -> str:
         return self.printed_name or self.name  # Authorship.display_name
 
+    @classmethod
+    def of(cls, authorship) -> "Author":
+        """The place of an Authorship instance (its person loaded)."""
+        person = authorship.person
+        return cls(
+            authorship.person_id,
+            person.slug,
+            person.name,
+            authorship.printed_name,
+            marks_mask(authorship),
+        )
+
 
 @dataclass(slots=True)
 class Version:
@@ -122,16 +134,7 @@ class PaperItem:
             links=tuple((name, getattr(paper, name)) for name in LINK_FIELDS),
             venue=None if venue is None else (venue.slug, str(venue)),
             published_version=None if published is None else _version_of(published),
-            authors=[
-                Author(
-                    a.person_id,
-                    a.person.slug,
-                    a.person.name,
-                    a.printed_name,
-                    marks_mask(a),
-                )
-                for a in paper.authorships.all()
-            ],
+            authors=[Author.of(a) for a in paper.authorships.all()],
             awards=[award.title for award in paper.awards.all()],
             keywords=[(keyword.slug, keyword.name) for keyword in paper.keywords.all()],
             earlier_versions=[_version_of(earlier) for earlier in paper.earlier_versions.all()],

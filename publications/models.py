@@ -158,6 +158,20 @@ class AuthorshipQuerySet(models.QuerySet):
         return self.select_related("person").order_by("position")
 
 
+def version_links():
+    """Papers with only what a link to another version of a work prints (with_versions())."""
+    return Paper.objects.select_related("venue").only(
+        "slug",
+        "title",
+        "year",
+        "month",
+        "status",
+        "published_version",
+        "venue__name",
+        "venue__short_name",
+    )
+
+
 def _printed_byline():
     """Byline rows with only what a byline prints: the person's name and slug, the printed
     name, the marks."""
@@ -206,18 +220,8 @@ class PaperQuerySet(SlugQuerySet):
         """What a page shows of a paper's other versions, in one more query whatever the number
         of papers: the paper it was published as (joined, with its venue) and its earlier
         versions (prefetched, with their venues; only what a link to them prints)."""
-        earlier = Paper.objects.select_related("venue").only(
-            "slug",
-            "title",
-            "year",
-            "month",
-            "status",
-            "published_version",
-            "venue__name",
-            "venue__short_name",
-        )
         return self.select_related("published_version__venue").prefetch_related(
-            Prefetch("earlier_versions", queryset=earlier)
+            Prefetch("earlier_versions", queryset=version_links())
         )
 
     def for_list(self):

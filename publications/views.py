@@ -17,7 +17,15 @@ from publications.byline import MARK_FIELDS
 from publications.exports import papers_response
 from publications.filters import YEAR_SORTS, PaperFilter, SelectedPaperFilter, VenueFilter
 from publications.listing import paper_list_items
-from publications.models import Authorship, Keyword, Paper, PaperAward, Service, Venue
+from publications.models import (
+    Authorship,
+    Keyword,
+    Paper,
+    PaperAward,
+    Service,
+    Venue,
+    version_links,
+)
 
 PAPERS_PER_PAGE = 50
 # The query parameters each page reads, with their defaults (lab.core.cache.public_page).
@@ -212,22 +220,11 @@ _PAGE_BYLINE = Authorship.objects.in_order().only(
     "person__given_name",
     "person__family_name",
 )
-#: What a link to an earlier version prints (as Paper.objects.with_versions()).
-_PAGE_EARLIER = Paper.objects.select_related("venue").only(
-    "slug",
-    "title",
-    "year",
-    "month",
-    "status",
-    "published_version",
-    "venue__name",
-    "venue__short_name",
-)
 #: The paper's related rows its page shows: (relation, its query, a model for "none").
 _PAGE_RELATED = (
     ("awards", PaperAward.objects.all(), PaperAward),
     ("keywords", Keyword.objects.only("name", "slug"), Keyword),
-    ("earlier_versions", _PAGE_EARLIER, Paper),
+    ("earlier_versions", version_links(), Paper),
 )
 
 

@@ -16,7 +16,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from publications.byline import MARK_TABLE
 from publications.enums import PaperStatus
-from publications.listing import PAPER_LINKS, Author, PaperItem, marks_mask
+from publications.listing import PAPER_LINKS, Author, PaperItem
 from publications.validators import is_relative_pdf, pdf_href
 
 register = template.Library()
@@ -78,16 +78,7 @@ def byline(paper, highlight=None) -> SafeString:
     if isinstance(paper, PaperItem):
         authors, complete = paper.authors, paper.authors_complete
     else:
-        authors = [
-            Author(
-                a.person_id,
-                a.person.slug,
-                a.person.name,
-                a.printed_name,
-                marks_mask(a),
-            )
-            for a in paper.authorships.all()
-        ]
+        authors = [Author.of(a) for a in paper.authorships.all()]
         complete = paper.authors_complete
     return _byline(authors, complete, _highlight_id(highlight))
 

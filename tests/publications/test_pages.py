@@ -601,18 +601,24 @@ def test_a_deep_list_page_shows_its_papers_in_the_lists_order(client):
     assert html.count('<div class="paper-keywords">') == 5
 
 
-@pytest.mark.postgres_only
-def test_a_list_page_is_picked_from_the_covering_index_alone():
-    from django.db import connection
+def list_page_ids():
+    """The first query of a publication list's page 3: its papers' ids, in the list's order."""
     from django.http import QueryDict
 
     from publications.filters import PaperFilter
     from publications.models import Paper
 
-    make_papers(3)
-    ids = PaperFilter(QueryDict(""), queryset=Paper.objects.all()).papers.values_list(
+    return PaperFilter(QueryDict(""), queryset=Paper.objects.all()).papers.values_list(
         "pk", flat=True
     )[100:150]
+
+
+@pytest.mark.postgres_only
+def test_a_list_page_is_picked_from_the_covering_index_alone():
+    from django.db import connection
+
+    make_papers(3)
+    ids = list_page_ids()
     sql, params = ids.query.sql_with_params()
     with connection.cursor() as cursor:
         # Tiny tables are read whole otherwise; what matters is that the index can answer.
@@ -630,15 +636,11 @@ def test_a_list_page_is_picked_from_the_covering_index_alone():
 @pytest.mark.sqlite_only
 def test_on_sqlite_the_lists_and_the_change_list_read_the_order_index():
     from django.db import connection
-    from django.http import QueryDict
 
-    from publications.filters import PaperFilter
     from publications.models import Paper
 
     make_papers(3)
-    ids = PaperFilter(QueryDict(""), queryset=Paper.objects.all()).papers.values_list(
-        "pk", flat=True
-    )[100:150]
+    ids = list_page_ids()
     change_list = Paper.objects.order_by(*Paper._meta.ordering, "-pk").values_list("pk")[:100]
     years = Paper.objects.values_list("year", flat=True).distinct().order_by("year")
     plans = {}

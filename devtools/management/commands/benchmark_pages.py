@@ -71,8 +71,8 @@ class Page:
         return statistics.median(self.times[who]) * 1000
 
 
-def _pages() -> tuple[list[Page], dict[str, object]]:
-    """The pages to measure, on the heaviest records of the current database."""
+def most_prolific_person() -> Person:
+    """The person with the most byline rows (``paper_total``); CommandError when none."""
     prolific = (
         Person.objects.annotate(paper_total=Count("authorships"))
         .order_by("-paper_total", "slug")
@@ -80,6 +80,12 @@ def _pages() -> tuple[list[Page], dict[str, object]]:
     )
     if prolific is None or prolific.paper_total == 0:
         raise CommandError("The database has no authored papers: run manage.py generate_lab.")
+    return prolific
+
+
+def _pages() -> tuple[list[Page], dict[str, object]]:
+    """The pages to measure, on the heaviest records of the current database."""
+    prolific = most_prolific_person()
     paper = (
         Paper.objects.filter(pk__in=Authorship.objects.filter(person=prolific).values("paper"))
         .annotate(author_total=Count("authorships"))

@@ -43,11 +43,11 @@ import django
 from django.core.cache import cache
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
-from django.db.models import Count
 from django.test import Client, override_settings
 from django.urls import reverse
 from openpyxl import Workbook
 
+from devtools.management.commands.benchmark_pages import most_prolific_person
 from lab.core.spreadsheets import write_csv, write_xlsx_sheets
 from lab.core.uploads import read_workbook
 from lab.workbook import SHEETS, import_workbook
@@ -305,13 +305,7 @@ class Command(BaseCommand):
     # --- cold downloads -------------------------------------------------------------------
 
     def cold_part(self, repeat: int) -> None:
-        person = (
-            Person.objects.annotate(paper_total=Count("authorships"))
-            .order_by("-paper_total", "slug")
-            .first()
-        )
-        if person is None or person.paper_total == 0:
-            raise CommandError("The database has no authored papers: run manage.py generate_lab.")
+        person = most_prolific_person()
         papers = Paper.objects.by(person).works().count()  # what the download lists
         # Production-like: no query log, no debug pages; the test client's host.
         with override_settings(DEBUG=False, ALLOWED_HOSTS=["testserver"]):
