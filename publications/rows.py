@@ -152,6 +152,10 @@ def _paper_columns(
     return columns
 
 
+#: What the byline cell reads of each person: the name, the slug and what matching reads.
+_PEOPLE_FIELDS = ("id", "name", "slug", "aliases", "match_by_name")
+
+
 def paper_queries(
     resource: PaperResource,
     papers: QuerySet | None = None,
@@ -176,7 +180,7 @@ def paper_queries(
     own, related = _related_ordering(papers, "paper")
     ids = papers.order_by().values("pk")
     return (
-        Person.objects.only("id", "name", "slug", "aliases", "match_by_name"),
+        Person.objects.only(*_PEOPLE_FIELDS),
         papers.order_by(*own).values_list("pk", *paths),
         Authorship.objects.filter(paper__in=ids)
         .order_by(*related, "position")
@@ -255,7 +259,14 @@ class _BylineCells:
         self.authors: dict[tuple[int, str], tuple[str, str]] = {}
 
     def _author(self, person_id: int, printed_name: str) -> tuple[str, str]:
-        person = self.by_pk[person_id]
+        person = self.by_pk.get(person_id)
+        if person is None:
+            # Created after the people were read: the five queries are five snapshots, and an
+            # import that committed in between added the person and their papers (a 500 in the
+            # load test). Read them now; it happens only in that race.
+            person = Person.objects.only(*_PEOPLE_FIELDS).get(pk=person_id)
+            self.by_pk[person_id] = person
+            self.matcher.add(person)
         name = printed_name or person.name
         return name, "" if self.matcher.is_unambiguous(name, person) else f" <{person.slug}>"
 

@@ -805,3 +805,16 @@ def test_streamed_paper_download_equals_the_dataset_export(seed, rf, sort):
     response = papers_response(papers, "csv", filename="all", request=rf.get("/"))
 
     assert response.content == csv_bytes(dataset.headers, dataset)
+
+
+def test_a_byline_cell_reads_a_person_created_after_the_people_were_read():
+    """paper_rows' five queries are five snapshots: an import committing between the people
+    query and the byline rows' gives rows of people not read (a KeyError, a 500, before)."""
+    from publications.byline import MARK_FIELDS
+    from publications.rows import _BylineCells
+
+    cells = _BylineCells([])  # the people as read before the import committed
+    person = PersonFactory(name="Late Comer")
+    no_marks = (False,) * len(MARK_FIELDS)
+
+    assert cells([(1, person.pk, "", *no_marks)]) == "Late Comer"
