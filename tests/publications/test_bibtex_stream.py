@@ -17,8 +17,10 @@ from bibtexparser.middlewares import (
 from bibtexparser.model import Entry, Field
 from django.core.cache import cache
 from django.core.management import call_command
+from django.db import connection
 from django.http import StreamingHttpResponse
 from django.test import RequestFactory
+from django.test.utils import CaptureQueriesContext
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pylatexenc.latex2text import LatexNodes2Text
@@ -347,3 +349,28 @@ def test_a_long_csv_streams_the_same_file(client, monkeypatch):
     assert streamed["Content-Type"] == whole["Content-Type"]
     assert b"".join(streamed.streaming_content) == whole.content
     assert whole.content.count(b"\r\n") == 8  # the header and seven papers
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("fmt", ["bib", "json", "alfolio.bib"])
+def test_a_streamed_file_is_the_papers_of_its_key_pass(streaming, fmt):
+    """The streams look up the pks the key pass read instead of repeating the list's filter (a
+    person's works): a paper the person gains meanwhile is not half in the file."""
+    person = PersonFactory()
+    first = PaperFactory(venue=VenueFactory(kind=VenueKind.CONFERENCE), title="Kept in the file")
+    AuthorshipFactory(paper=first, person=person)
+    request = RequestFactory().get("/")
+    response = papers_response(
+        Paper.objects.by(person).works(), fmt, filename="theirs", request=request
+    )
+    later = PaperFactory(venue=VenueFactory(kind=VenueKind.CONFERENCE), title="Added meanwhile")
+    AuthorshipFactory(paper=later, person=person)
+
+    with CaptureQueriesContext(connection) as queries:
+        content = b"".join(response.streaming_content).decode()
+
+    assert "Kept in the file" in content
+    assert "Added meanwhile" not in content
+    assert len(queries) == (4 if fmt == "alfolio.bib" else 3)
+    # No stream repeats the byline join of Paper.objects.by(person).
+    assert not any(f'"person_id" = {person.pk}' in q["sql"] for q in queries.captured_queries)
