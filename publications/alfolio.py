@@ -105,7 +105,7 @@ def alfolio_export(papers: QuerySet, *, page_url: Callable[[str], str]) -> Expor
     paper's page on this site (for ``html``). The key pass runs now (one query), the entries
     are written as ``chunks`` is consumed (four more: papers, byline, keywords, awards)."""
     passed = key_pass(papers)
-    entries = alfolio_entries(cited_papers(papers, awards=True, passed=passed), passed, page_url)
+    entries = alfolio_entries(cited_papers(papers, passed, awards=True), passed, page_url)
     return Export(len(passed.keys), _with_front_matter(batched(entries, "\n\n")))
 
 

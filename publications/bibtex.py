@@ -362,43 +362,31 @@ def _merged(papers: Iterator[tuple], *related: Iterator[tuple]) -> Iterator[tupl
 
 def cited_papers(
     papers: QuerySet,
+    passed: "KeyPass",
     *,
     abstracts: bool = False,
     awards: bool = False,
-    passed: "KeyPass | None" = None,
     chunk_size: int = CHUNK_SIZE,
 ) -> Iterator[CitedPaper]:
     """``papers`` as CitedPaper records, in their order, from three streamed queries (papers
     with their venue, byline rows with their people, keywords; a fourth for ``awards``), each
     fetched ``chunk_size`` rows at a time. ``abstracts``: read them (else "").
 
-    ``passed``: the key pass of ``papers``, which has read their pks. Each stream then looks
-    those pks up (``filter_in``: one parameter, an index look-up per paper) instead of
-    repeating ``papers``' filter: a person's works on 20,000 papers is a ``works()`` exclusion
-    and a byline join that PostgreSQL computed again for each of the streams (45 to 120 ms
-    each). The file is then also the papers of one moment: one added since the pass is left
-    out, as it would be had the pass run later."""
-    papers = _plain(papers)
-    own, related = _orderings(papers, "paper")
-    if passed is None:
-        ids = papers.order_by().values("pk")
-
-        def of_papers(rows: QuerySet) -> QuerySet:
-            return rows.filter(paper__in=ids)
-
-    else:
-        pks = list(passed.keys)
-        papers = filter_in(Paper.objects.all(), Paper._meta.pk.name, pks).order_by(*own)
-
-        def of_papers(rows: QuerySet) -> QuerySet:
-            return filter_in(rows, "paper", pks)
+    ``passed`` is the key pass of ``papers``, which has read their pks: each stream looks those
+    pks up (``filter_in``: one parameter, an index look-up per paper) instead of repeating
+    ``papers``' filter, which for a person's works on 20,000 papers is a ``works()`` exclusion
+    and a byline join that PostgreSQL computed again for each stream (45 to 120 ms each). The
+    file is also the papers of one moment: one added since the pass is left out."""
+    own, related = _orderings(_plain(papers), "paper")
+    pks = list(passed.keys)
+    papers = filter_in(Paper.objects.all(), Paper._meta.pk.name, pks)
 
     abstract = "abstract" if abstracts else Value("")
     streams = [
         papers.order_by(*own)
         .values_list(*PAPER_COLUMNS, abstract, *VENUE_COLUMNS)
         .iterator(chunk_size=chunk_size),
-        of_papers(Authorship.objects.all())
+        filter_in(Authorship.objects.all(), "paper", pks)
         .order_by(*related, "position")
         .values_list(
             "paper_id",
@@ -410,14 +398,14 @@ def cited_papers(
             _MARKS_MASK,
         )
         .iterator(chunk_size=chunk_size),
-        of_papers(Paper.keywords.through.objects.all())
+        filter_in(Paper.keywords.through.objects.all(), "paper", pks)
         .order_by(*related, *_keyword_ordering())
         .values_list("paper_id", "keyword__name")
         .iterator(chunk_size=chunk_size),
     ]
     if awards:
         streams.append(
-            of_papers(PaperAward.objects.all())
+            filter_in(PaperAward.objects.all(), "paper", pks)
             .order_by(*related, "title")
             .values_list("paper_id", "title")
             .iterator(chunk_size=chunk_size)
@@ -794,7 +782,7 @@ def bibtex_export(papers: QuerySet) -> Export:
     """The .bib file of ``papers`` in their order: the key pass runs now (one query), the
     entries are written as ``chunks`` is consumed (three more queries), in constant memory."""
     passed = key_pass(papers)
-    entries = bibtex_entries(cited_papers(papers, passed=passed), passed)
+    entries = bibtex_entries(cited_papers(papers, passed), passed)
     return Export(len(passed.keys), batched(entries, "\n\n"))
 
 

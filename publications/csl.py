@@ -137,7 +137,7 @@ def csl_export(papers: QuerySet) -> Export:
     """The CSL-JSON file of ``papers`` in their order: the key pass runs now (one query), the
     items are written as ``chunks`` is consumed (three more queries), in constant memory."""
     passed = key_pass(papers)
-    items = _items_text(cited_papers(papers, abstracts=True, passed=passed), passed)
+    items = _items_text(cited_papers(papers, passed, abstracts=True), passed)
     return Export(len(passed.keys), batched(items))
 
 
