@@ -46,6 +46,8 @@ MARK_SUMMARY = ", ".join(f"{mark.sign} {mark.label}" for mark in MARK_TABLE)
 _SLUG = re.compile(r"<\s*([^<>]*?)\s*>")
 _TRAILING_MARKS = re.compile(r"[\s" + re.escape("".join(MARKS)) + r"]+$")
 _SLUG_SHAPE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+#: What makes an entry more than a name: a slug's brackets, a mark, a comma.
+_NOT_A_PLAIN_NAME = re.compile("[<>,]|[" + re.escape("".join(MARKS)) + "]")
 
 
 class BylineError(ValueError):
@@ -78,6 +80,9 @@ def parse_byline(byline: str) -> list[BylineEntry]:
 
 
 def _parse_entry(text: str, number: int) -> BylineEntry:
+    if not _NOT_A_PLAIN_NAME.search(text):
+        # The usual entry, a name alone (what the checks below would make of it).
+        return BylineEntry(name=" ".join(text.split()))
     where = f"Author {number} (“{text}”)"
     slugs = _SLUG.findall(text)
     if len(slugs) > 1:

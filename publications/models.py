@@ -291,9 +291,7 @@ class PaperQuerySet(SlugQuerySet):
             )
             if union:
                 by_person = Authorship.objects.order_by().filter(person__in=people.values("pk"))
-                by_printed_name = Authorship.objects.order_by().filter(
-                    printed_name__icontains=word
-                )
+                by_printed_name = Authorship.objects.order_by().filter(printed_name__icontains=word)
                 matches = (
                     Paper.objects.order_by()
                     .filter(text_match)
@@ -554,9 +552,15 @@ def mark_field(name: str) -> models.BooleanField:
 class Authorship(TimeStampedModel):
     """One place on a paper's ordered author list."""
 
-    paper = models.ForeignKey(Paper, on_delete=models.CASCADE, related_name="authorships")
+    # No index of their own: a paper's rows are read from the unique (paper, position) index,
+    # a person's from (person, paper) below; two more indexes would only slow every write.
+    paper = models.ForeignKey(
+        Paper, on_delete=models.CASCADE, related_name="authorships", db_index=False
+    )
     # PROTECT: deleting someone who authored papers would silently rewrite those bylines.
-    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="authorships")
+    person = models.ForeignKey(
+        Person, on_delete=models.PROTECT, related_name="authorships", db_index=False
+    )
     position = models.PositiveSmallIntegerField(help_text="1 for the first author.")
     printed_name = models.CharField(
         max_length=200,

@@ -3,7 +3,8 @@
 The file is refused as a whole (``BibtexError``) when it is too big, binary or not UTF-8
 (``read_bibtex_bytes`` for an upload, ``check_bibtex_text`` for pasted text). Jekyll front
 matter (al-folio's ``papers.bib`` starts with ``---`` lines) is skipped, keeping line numbers.
-bibtexparser 2 splits the rest into blocks, without its middlewares: the values come as written
+bibtexparser 2 splits the rest into blocks, without its middlewares (a file of plain entries
+by the fast path of ``split``, which makes the same blocks): the values come as written
 and are resolved here (``@string`` macros, ``#`` concatenation, month macros, then each
 ``crossref``'s fields inherited), which is also faster. ``read_file`` turns each entry into the
 ``PlannedEntry`` it would become (``fields.read_fields``); a block bibtexparser cannot read, and
@@ -15,7 +16,6 @@ plan's (``publications.bibtex_import.plan``).
 import re
 from dataclasses import dataclass, field
 
-import bibtexparser
 from bibtexparser.model import (
     DuplicateBlockKeyBlock,
     DuplicateFieldKeyBlock,
@@ -26,6 +26,7 @@ from bibtexparser.model import (
 
 from publications.bibtex_import.entries import PlannedEntry
 from publications.bibtex_import.fields import MONTHS, PAPER_TYPES, read_fields
+from publications.bibtex_import.split import split_blocks
 
 MAX_BIBTEX_BYTES = 2 * 1024 * 1024
 
@@ -100,11 +101,11 @@ def read_file(text: str) -> BibtexFile:
     """Every entry of ``text``, read or failed, in the order of the file; other blocks
     (@string, @comment, @preamble) are not entries, nor are the @proceedings that entries
     name as their crossref."""
-    library = bibtexparser.parse_string(_without_front_matter(text), parse_stack=[])
+    blocks_read = split_blocks(_without_front_matter(text))
     found = BibtexFile()
     strings: dict[str, str] = {}
     blocks: list[tuple[object, PlannedEntry | None, dict[str, str]]] = []
-    for block in library.blocks:
+    for block in blocks_read:
         if isinstance(block, String):
             found.strings.append(block.raw)
             value = _resolve_value(block.value, strings)
