@@ -1,5 +1,5 @@
-"""Downloads of paper lists, as filtered on the page: CSV, XLSX, BibTeX, CSL-JSON, RIS and
-al-folio's papers.bib (docs/exports.md).
+"""Downloads of paper lists, as filtered on the page: CSV, XLSX, BibTeX, CSL-JSON, RIS,
+al-folio's papers.bib and Hugo Blox's publication pages (docs/exports.md).
 
 Papers have no members-only fields, so every format is public. Each format loads the list
 itself, in a fixed number of queries whatever its length. BibTeX, CSL-JSON and al-folio are
@@ -10,7 +10,7 @@ long CSV.
 from collections.abc import Callable
 
 from django.db.models import QuerySet
-from django.http import Http404, HttpResponse, StreamingHttpResponse
+from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
 from django.urls import reverse
 
 from lab.core.spreadsheets import (
@@ -24,6 +24,7 @@ from lab.core.spreadsheets import (
 from publications.alfolio import alfolio_export
 from publications.bibtex import Export, bibtex_export
 from publications.csl import csl_export
+from publications.hugoblox import hugoblox_zip
 from publications.models import Paper
 from publications.resources import PaperResource
 from publications.ris import papers_to_ris
@@ -33,7 +34,8 @@ BIBTEX_CONTENT_TYPE = "application/x-bibtex; charset=utf-8"
 CSL_JSON_CONTENT_TYPE = "application/vnd.citationstyles.csl+json; charset=utf-8"
 RIS_CONTENT_TYPE = "application/x-research-info-systems; charset=utf-8"
 ALFOLIO = "alfolio.bib"
-FORMATS = (*SPREADSHEET_FORMATS, "bib", "json", "ris", ALFOLIO)
+HUGOBLOX = "hugoblox.zip"
+FORMATS = (*SPREADSHEET_FORMATS, "bib", "json", "ris", ALFOLIO, HUGOBLOX)
 #: A citation file or CSV of fewer papers is sent whole (an HttpResponse, which the page cache
 #: keeps for visitors and which has a Content-Length); a longer one streams as it is written.
 STREAM_FROM_PAPERS = 1000
@@ -46,6 +48,14 @@ def papers_response(papers: QuerySet[Paper], fmt: str, *, filename: str, request
         raise Http404(f"No download in the format “{fmt}”.")
     if fmt in CITATION_EXPORTS:
         return _citations_response(papers, fmt, filename=f"{filename}.{fmt}", request=request)
+    if fmt == HUGOBLOX:
+        # Written to a spooled file (memory, then disk) from the streamed rows, then sent.
+        return FileResponse(
+            hugoblox_zip(papers, page_url=_page_url(request)),
+            as_attachment=True,
+            filename=f"{filename}.{fmt}",
+            content_type="application/zip",
+        )
     # Drop whatever the caller prefetched: for_list() brings exactly what every format needs,
     # and a second Prefetch of the same relation would clash.
     papers = papers.prefetch_related(None).for_list()

@@ -44,6 +44,7 @@ DOWNLOAD_FORMATS = [
     ("json", "CSL-JSON"),
     ("ris", "RIS"),
     ("alfolio.bib", "al-folio"),
+    ("hugoblox.zip", "Hugo Blox"),
 ]
 
 

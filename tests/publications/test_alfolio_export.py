@@ -9,82 +9,11 @@ from people.models import Person
 from publications.bibtex_import import bibtex_import, bibtex_plan
 from publications.enums import PaperStatus, VenueKind
 from publications.exports import papers_response
-from publications.models import Authorship, Keyword, Paper, PaperAward, Venue
-from tests.factories import (
-    AuthorshipFactory,
-    KeywordFactory,
-    PaperAwardFactory,
-    PaperFactory,
-    PersonFactory,
-    VenueFactory,
-)
+from publications.models import Keyword, Paper, Venue
+from tests.factories import AuthorshipFactory, PaperFactory, PersonFactory, VenueFactory
+from tests.publications.exported import HOST, counts, records
 
-pytestmark = pytest.mark.django_db
-
-#: The site's host name in these tests: a real-looking one, as the import checks web addresses.
-HOST = "lab.example.org"
-
-
-@pytest.fixture(autouse=True)
-def site_host(settings):
-    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, HOST]
-
-
-@pytest.fixture
-def lab_papers():
-    nsdi = VenueFactory(
-        name="USENIX Symposium on Networked Systems Design and Implementation",
-        short_name="NSDI",
-        slug="nsdi",
-        kind=VenueKind.CONFERENCE,
-    )
-    journal = VenueFactory(
-        name="Proceedings of the VLDB Endowment", short_name="PVLDB", kind=VenueKind.JOURNAL
-    )
-    hu = PersonFactory(name="Qinghao Hu", given_name="Qinghao", family_name="Hu", slug="qinghao-hu")
-    ixeia = PersonFactory(
-        name="Ixeia Sánchez Pérez", given_name="Ixeia", family_name="Sánchez Pérez"
-    )
-    sun = PersonFactory(name="Peng Sun", given_name="Peng", family_name="Sun")
-    featured = PaperFactory(
-        title="Characterization of Large Language Model Development in the Datacenter",
-        slug="llm-characterization",
-        venue=nsdi,
-        year=2024,
-        month=4,
-        doi="10.5555/llm-dev",
-        arxiv_id="2403.07648",
-        url="https://www.usenix.org/conference/nsdi24/presentation/hu",
-        pdf_url="hu-nsdi24.pdf",
-        code_url="https://github.com/example/acme",
-        slides_url="https://example.org/slides.pdf",
-        poster_url="https://example.org/poster.pdf",
-        video_url="https://example.org/talk",
-        website_url="https://acme.example.org/",
-        google_scholar_id="qyhmnyLat1gC",
-        selected=True,
-        note="Invited Submission to USENIX ;login:",
-    )
-    AuthorshipFactory(paper=featured, person=hu, position=1, equal_contribution=True)
-    AuthorshipFactory(paper=featured, person=ixeia, position=2, equal_contribution=True, lead=True)
-    AuthorshipFactory(paper=featured, person=sun, position=3, corresponding=True)
-    PaperAwardFactory(paper=featured, title="Distinguished Paper Award")
-    featured.keywords.add(KeywordFactory(name="LLM training & serving"))
-    article = PaperFactory(
-        title="Fast Joins & 100% Recall",
-        slug="fast-joins",
-        venue=journal,
-        year=2023,
-        volume="17",
-        pages="1234–1246",
-        url="https://vldb.org/fast-joins",
-        pdf_url="https://vldb.org/fast-joins.pdf",
-    )
-    AuthorshipFactory(paper=article, person=sun, position=1, mentee=True)
-    AuthorshipFactory(paper=article, person=hu, position=2)
-    unlinked = PaperFactory(title="A Paper Without Links", slug="unlinked", venue=nsdi, year=2022)
-    AuthorshipFactory(paper=unlinked, person=hu, position=1)
-    return {"featured": featured, "article": article, "unlinked": unlinked, "hu": hu}
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("site_host")]
 
 
 def line(name: str, value: str, comma: str = ",") -> str:
@@ -172,47 +101,6 @@ def test_article_marks_links_and_a_paper_without_a_url(client, lab_papers):
     # Without a URL of its own, a paper's al-folio button leads to its page on this site.
     assert unlinked["html"] == f"http://{HOST}/papers/unlinked/"
     assert "url" not in unlinked.fields_dict and "annotation" not in unlinked.fields_dict
-
-
-def records() -> list[dict]:
-    """What the round trips compare, paper by paper (by title)."""
-    papers = Paper.objects.for_list().order_by("title")
-    return [
-        {
-            "title": p.title,
-            "year": p.year,
-            "month": p.month,
-            "status": p.status,
-            "venue": (p.venue.short_name, p.venue.kind),
-            "byline": [(a.person.name, a.marks) for a in p.authorships.all()],
-            "links": {
-                name: getattr(p, name)
-                for name in (
-                    "doi",
-                    "arxiv_id",
-                    "url",
-                    "pdf_url",
-                    "code_url",
-                    "slides_url",
-                    "poster_url",
-                    "video_url",
-                    "website_url",
-                )
-            },
-            "selected": p.selected,
-            "awards": [award.title for award in p.awards.all()],
-            "note": p.note,
-            "google_scholar_id": p.google_scholar_id,
-            "keywords": [keyword.name for keyword in p.keywords.all()],
-            "citation": (p.volume, p.pages),
-        }
-        for p in papers
-    ]
-
-
-def counts() -> dict[str, int]:
-    models = (Paper, Person, Venue, Authorship, PaperAward, Keyword)
-    return {model.__name__: model.objects.count() for model in models}
 
 
 def test_importing_the_export_back_changes_nothing(client, lab_papers, lab_admin):

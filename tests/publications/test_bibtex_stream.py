@@ -331,6 +331,7 @@ def test_benchmark_exports_prints_each_export_with_its_queries_and_memory():
         ("bib", "3", "4"),
         ("json", "3", "4"),
         ("alfolio.bib", "3", "5"),
+        ("hugoblox.zip", "3", "5"),
     ]
     assert "target memory growth < 50 MB: met" in out.getvalue()
 

@@ -303,6 +303,7 @@ def test_paper_list_shows_the_count_legend_and_downloads_as_filtered(client):
         ("/publications/download.json?venue=nsdi&amp;year_min=2020", "CSL-JSON"),
         ("/publications/download.ris?venue=nsdi&amp;year_min=2020", "RIS"),
         ("/publications/download.alfolio.bib?venue=nsdi&amp;year_min=2020", "al-folio"),
+        ("/publications/download.hugoblox.zip?venue=nsdi&amp;year_min=2020", "Hugo Blox"),
     ]
 
 

@@ -109,6 +109,7 @@ def test_publications_section_renders_bylines_with_the_person_highlighted():
         "/people/alice-chen/papers.json",
         "/people/alice-chen/papers.ris",
         "/people/alice-chen/papers.alfolio.bib",
+        "/people/alice-chen/papers.hugoblox.zip",
         "/people/alice-chen/feed/",
     ]
 

@@ -1,11 +1,12 @@
 """Measure the citation exports at scale (``manage.py benchmark_exports``).
 
 Run after ``manage.py generate_lab``, on its database. For each format (BibTeX, CSL-JSON,
-al-folio) and each number of papers (``--papers``: the first N of the default order; all by
-default), the download of those papers is made through ``publications.exports.papers_response``
-as the site makes it (a long list streams) and read to the end, chunk by chunk, as a server
-sends it. Printed per export: the time, the number of queries, the size of the file, and two
-memory figures, each the growth over the process before the export:
+al-folio, Hugo Blox's zip) and each number of papers (``--papers``: the first N of the default
+order; all by default), the download of those papers is made through
+``publications.exports.papers_response`` as the site makes it (a long list streams) and read to
+the end, chunk by chunk, as a server sends it. Printed per export: the time, the number of
+queries, the size of the file, and two memory figures, each the growth over the process before
+the export:
 
 - ``traced_mb``: the peak of memory allocated by Python objects during the export
   (tracemalloc, in a second run: tracing slows Python down, so the time comes from the first);
@@ -30,7 +31,7 @@ from django.test import RequestFactory, override_settings
 from publications.exports import papers_response
 from publications.models import Paper
 
-FORMATS = ("bib", "json", "alfolio.bib")
+FORMATS = ("bib", "json", "alfolio.bib", "hugoblox.zip")
 #: The growth allowed (issue 14: under 50 MB over an idle process, whatever the number).
 MEMORY_TARGET_MB = 50
 _STATUS = Path("/proc/self/status")
@@ -72,7 +73,10 @@ def _download(papers, fmt: str) -> int:
         response = papers_response(papers, fmt, filename="bench", request=request)
     if not response.streaming:
         return len(response.content)
-    return sum(len(chunk) for chunk in response.streaming_content)
+    try:
+        return sum(len(chunk) for chunk in response.streaming_content)
+    finally:
+        response.close()  # a file response's file (the Hugo Blox zip) is closed here
 
 
 def measure(papers, fmt: str) -> dict:
