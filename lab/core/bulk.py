@@ -9,10 +9,10 @@ rows as one JSON text (json.dumps and libpq's quoting of one string are C; the a
 ``unnest``, which this replaced, were quoted by psycopg element by element in Python, most of a
 1,000-entry paper import's time there), read by the server once into ``jsonb`` (as plain
 ``json``, each ``row->>n`` parsed the row's text again: 40 columns of a paper with its abstract
-made the versions of 1,000 papers take 0.21 s instead of 0.03), elsewhere one prepared INSERT run for every row (``executemany``, a
-loop in C on SQLite: 1 s for 120,000 rows, where a multi-row VALUES took 2). Either is one
-query in Django's log, which shows an executemany as "<n> times: INSERT ...". It sends no
-signals and returns no ids: read them back when needed.
+made the versions of 1,000 papers take 0.21 s instead of 0.03), elsewhere one prepared INSERT
+run for every row (``executemany``, a loop in C on SQLite: 1 s for 120,000 rows, where a
+multi-row VALUES took 2). Either is one query in Django's log, which shows an executemany as
+"<n> times: INSERT ...". It sends no signals and returns no ids: read them back when needed.
 
 ``insert_instances`` inserts unsaved model instances the same way, each value prepared as
 ``value_preparer`` says: as it is where the driver takes it so (strings, numbers, booleans,
