@@ -25,7 +25,8 @@ import tracemalloc
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db import connection
+from django.core.signals import request_finished
+from django.db import close_old_connections, connection
 from django.test import RequestFactory, override_settings
 
 from publications.exports import papers_response
@@ -76,7 +77,13 @@ def _download(papers, fmt: str) -> int:
     try:
         return sum(len(chunk) for chunk in response.streaming_content)
     finally:
-        response.close()  # a file response's file (the Hugo Blox zip) is closed here
+        # As a server ends the response (the Hugo Blox zip's file is closed), but without the
+        # request_finished signal, which would close this command's database connection.
+        request_finished.disconnect(close_old_connections)
+        try:
+            response.close()
+        finally:
+            request_finished.connect(close_old_connections)
 
 
 def measure(papers, fmt: str) -> dict:
