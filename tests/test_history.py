@@ -187,3 +187,38 @@ def test_history_never_reaches_a_member_or_a_visitor(client, member, private_per
     for response in (visitor, as_member):
         assert response.status_code == 302
         assert response["Location"].startswith("/admin/login/")
+
+
+def _version_values(model, pks) -> list[dict]:
+    """Every field of the versions of ``pks`` but the version's own id."""
+    rows = model.history.filter(id__in=pks).order_by("id").values()
+    return [{k: v for k, v in row.items() if k != "history_id"} for row in rows]
+
+
+@pytest.mark.parametrize("model", [Paper, Authorship])
+def test_copied_versions_are_the_versions_written_from_memory(lab_admin, model):
+    """record_versions(copied=True) has the database copy the rows it was given: the same
+    versions, field for field, as the ones prepared in Python (lab.core.history)."""
+    from lab.core.history import record_versions
+
+    venue = VenueFactory(name="Journal of Tests")
+    person = PersonFactory(name="Ana Dias")
+    papers = [
+        PaperFactory(venue=venue, title=f"Paper {n}", year=2020 + n, pages="1–9", abstract="Ä")
+        for n in range(3)
+    ]
+    for paper in papers:
+        Authorship.objects.create(paper=paper, person=person, position=1, equal_contribution=True)
+    records = papers if model is Paper else list(Authorship.objects.order_by("pk"))
+    pks = [record.pk for record in records]
+    model.history.filter(id__in=pks).delete()
+
+    # One block: one time for both ways.
+    with recorded("from memory", user=lab_admin):
+        record_versions(model, records, "+", links=False)
+        from_memory = _version_values(model, pks)
+        model.history.filter(id__in=pks).delete()
+        record_versions(model, records, "+", links=False, copied=True)
+
+    assert len(from_memory) == 3
+    assert _version_values(model, pks) == from_memory

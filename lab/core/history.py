@@ -163,6 +163,7 @@ def record_versions(
     *,
     reason: str = "",
     links: bool = True,
+    copied: bool = False,
 ) -> None:
     """Write a version of each of ``instances`` (as they are in memory, every tracked field
     loaded) with their many-to-many links as they are in the database: the bulk form of what a
@@ -171,7 +172,12 @@ def record_versions(
     ``links=False`` skips reading the links, for records known to have none (just created).
     The versions go in as plain values (one INSERT); where the records have links, the
     versions' ids are read back (by record id and time, an indexed look-up) for the links'
-    snapshots."""
+    snapshots.
+
+    ``copied=True``: the database copies the versions from the records' rows (one
+    ``INSERT ... SELECT``, nothing prepared in Python or sent back), for records just written
+    in bulk, whose rows hold what memory holds; an instance with a user or reason of its own
+    (``_history_user``, ``_change_reason``) is recorded from memory as usual."""
     instances = [instance for instance in instances if instance.pk is not None]
     if not instances or not history_enabled():
         return
@@ -180,7 +186,13 @@ def record_versions(
     now = context.date if context is not None else timezone.now()
     user = current_user()
     reason = reason or current_reason()
-    _insert_versions(history, instances, history_type, now, user, reason)
+    if copied and not any(
+        getattr(instance, "_history_user", None) or getattr(instance, "_change_reason", "")
+        for instance in instances
+    ):
+        _copy_versions(model, instances, history_type, now, user, reason)
+    else:
+        _insert_versions(history, instances, history_type, now, user, reason)
     if links and _m2m_fields(model):
         _record_m2m(model, [instance.pk for instance in instances], history_type, now)
     keys = {(model._meta.label, instance.pk) for instance in instances}
@@ -219,6 +231,39 @@ def _insert_versions(history, instances, history_type: str, now, user, reason: s
             for instance in instances
         ),
     )
+
+
+def _copy_versions(model, instances, history_type: str, now, user, reason: str) -> None:
+    """The versions of ``instances`` as ``INSERT INTO <history> SELECT <tracked columns>,
+    <date, type, user, reason> FROM <table> WHERE <pk> IN (<their pks>)``, in the order of the
+    pks (the records' order of creation): the rows are read and written by the database."""
+    history = model.history.model
+    connection = connections[router.db_for_write(history)]
+    quote = connection.ops.quote_name
+    tracked = history.tracked_fields
+    extra = {
+        "history_date": models.Value(now, output_field=history._meta.get_field("history_date")),
+        "history_type": models.Value(history_type, output_field=models.CharField()),
+        "history_user": models.Value(
+            getattr(user, "pk", None), output_field=models.BigIntegerField()
+        ),
+        "history_change_reason": models.Value(reason, output_field=models.CharField()),
+    }
+    pks = [instance.pk for instance in instances]
+    rows = (
+        filter_in(model._base_manager.using(connection.alias), model._meta.pk.name, pks)
+        .order_by("pk")
+        .values_list(*(f.attname for f in tracked), *extra.values())
+    )
+    select, params = rows.query.get_compiler(connection.alias).as_sql()
+    columns = [f.column for f in tracked]
+    columns += [history._meta.get_field(name).column for name in extra]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {quote(history._meta.db_table)} "
+            f"({', '.join(quote(column) for column in columns)}) {select}",
+            params,
+        )
 
 
 def _version_ids(history, record_ids: list, history_type: str, now) -> dict:

@@ -154,10 +154,11 @@ def _import(*, text, user, fingerprint, same_as, skip_errors, max_bytes, format)
     linked = _link_keywords(entries, result.papers, keywords)
     # Bulk inserts send no signals: the first versions are recorded in bulk too (the papers'
     # with their keyword links).
-    record_versions(Venue, result.venues, "+", links=False)
-    record_versions(Person, result.people, "+", links=False)
-    record_versions(Keyword, result.keywords, "+", links=False)
-    record_versions(Paper, result.papers, "+", links=linked)
+    # The rows were just inserted as they are in memory: the database copies them.
+    record_versions(Venue, result.venues, "+", links=False, copied=True)
+    record_versions(Person, result.people, "+", links=False, copied=True)
+    record_versions(Keyword, result.keywords, "+", links=False, copied=True)
+    record_versions(Paper, result.papers, "+", links=linked, copied=True)
     _create_authorships(entries, result.papers, people)
     _create_awards(entries, result.papers)
     # bulk_create sends no post_save signal: forget the cached pages here.

@@ -314,7 +314,8 @@ def _write(changes: _RowChanges, offset: int, now) -> None:
     record_versions(Authorship, changed.values(), "~")
     created = [row for row, _ in changes.create]
     linked = any(institutions for _, institutions in changes.create)
-    record_versions(Authorship, created, "+", links=linked)
+    # Inserted as plain values a moment ago: the database copies the new rows' versions.
+    record_versions(Authorship, created, "+", links=linked, copied=True)
     # Bulk writes send no signals: forget the cached pages here.
     invalidate_pages()
 
