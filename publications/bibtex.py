@@ -640,7 +640,9 @@ def entry_type(paper: Paper) -> str:
     return _entry_kind(paper.status, paper.venue.kind if paper.venue else None)
 
 
-def _status_note(p: CitedPaper | Paper) -> str:
+def status_note(p: CitedPaper | Paper) -> str:
+    """What a file says of a paper's status: "To appear", "Under review", "Preprint" (one
+    without an arXiv id), else "" (the BibTeX note, RIS's N1, the Hugo Blox page)."""
     if p.status == PaperStatus.ACCEPTED:
         return "To appear"
     if p.status == PaperStatus.UNDER_REVIEW:
@@ -722,7 +724,7 @@ def bibtex_fields(p: CitedPaper, kind: str, names: list[str]) -> list[tuple[str,
             fields.append((name, "{" + verbatim(value) + "}"))
     # Only the status goes into the note: the public note ("Invited Submission to ;login:") is
     # for the paper's page, and the curators' note (Paper.curator_note) is on no page or file.
-    note = _status_note(p)
+    note = status_note(p)
     if note:
         fields.append(("note", "{" + latex_escape(note) + "}"))
     return fields

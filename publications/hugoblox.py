@@ -16,8 +16,8 @@ unpacked at the root of the site (docs/exports.md, "Hugo Blox"):
   ``publication`` and ``publication_short`` (the venue and its short name, in italics),
   ``abstract``, ``tags`` (the keywords), ``featured`` (the papers the lab selects), the links
   ``url_pdf``, ``url_code``, ``url_slides``, ``url_poster``, ``url_video``, and ``links`` for
-  the paper's own page, its website and arXiv. The page's text holds the status ("To appear"),
-  the public note and the awards.
+  the paper's own page, its website and arXiv. The page's text holds the status as the BibTeX
+  note gives it ("To appear", "Under review", "Preprint"), the public note and the awards.
 
 The zip is written to a spooled temporary file (in memory up to ``SPOOL_BYTES``, on disk past
 it) from the streamed plain rows of the citation exports (the key pass, then four queries
@@ -34,18 +34,16 @@ from django.db.models import QuerySet
 
 from publications.bibtex import (
     CitedPaper,
-    bibtex_fields,
-    bibtex_name,
+    KeyPass,
+    bibtex_entries,
     cited_papers,
-    entry_text,
     key_pass,
-    record_key,
-    record_type,
+    status_note,
     widest_field,
 )
 from publications.byline import MARK_TABLE
 from publications.csl import csl_type
-from publications.enums import PaperStatus, VenueKind
+from publications.enums import VenueKind
 
 #: The folder of the pages in a Hugo Blox site.
 SECTION = "content/publication"
@@ -119,11 +117,8 @@ def page_text(p: CitedPaper, page_url: str) -> str:
         allow_unicode=True,
         width=1_000_000,
     )
-    body = []
-    if p.status == PaperStatus.ACCEPTED:
-        body.append("To appear.")
-    elif p.status == PaperStatus.UNDER_REVIEW:
-        body.append("Under review.")
+    status = status_note(p)
+    body = [f"{status}."] if status else []
     if p.note:
         body.append(p.note.translate(_MARKDOWN_SPECIALS))
     body += [f"**{award.translate(_MARKDOWN_SPECIALS)}**" for award in p.awards]
@@ -131,12 +126,11 @@ def page_text(p: CitedPaper, page_url: str) -> str:
     return text + ("\n" + "\n\n".join(body) + "\n" if body else "")
 
 
-def cite_bib(p: CitedPaper, key: str) -> str:
-    """The paper's entry as the site's BibTeX export writes it, values aligned for this entry."""
-    kind = record_type(p)
-    fields = bibtex_fields(p, kind, [bibtex_name(author) for author in p.authors])
+def cite_bib(p: CitedPaper, keys: dict[int, str]) -> str:
+    """The paper's entry as the site's BibTeX export writes it (its key of ``keys``, the list's
+    key pass), the values aligned for this one entry."""
     widest = widest_field(p, has_authors=bool(p.authors), has_keywords=bool(p.keywords))
-    return entry_text(kind, key, fields, widest)
+    return next(bibtex_entries([p], KeyPass(keys, widest)))
 
 
 def _file(archive: zipfile.ZipFile, name: str, text: str) -> None:
@@ -150,8 +144,7 @@ def bundles(papers: QuerySet, page_url: Callable[[str], str]) -> Iterator[tuple[
     four streams of the citation exports."""
     passed = key_pass(papers)
     for p in cited_papers(papers, passed, abstracts=True, awards=True):
-        key = record_key(p, passed.keys)
-        yield f"{SECTION}/{p.slug}", page_text(p, page_url(p.slug)), cite_bib(p, key)
+        yield f"{SECTION}/{p.slug}", page_text(p, page_url(p.slug)), cite_bib(p, passed.keys)
 
 
 def hugoblox_zip(papers: QuerySet, *, page_url: Callable[[str], str]):

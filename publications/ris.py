@@ -31,12 +31,12 @@ from rispy import RisWriter
 from rispy.config import LIST_TYPE_TAGS
 
 from publications.bibtex import (
-    _status_note,
     author_name_parts,
     citation_keys,
     entry_type,
     paper_authorships,
     paper_keywords,
+    status_note,
 )
 from publications.enums import PaperStatus
 from publications.models import Paper
@@ -116,7 +116,7 @@ def paper_to_ris(paper: Paper, *, key: str) -> dict:
         record["keywords"] = keywords
     if paper.abstract:
         record["abstract"] = paper.abstract
-    note = _status_note(paper)
+    note = status_note(paper)
     if note:
         record["notes"] = [note]
     return {
