@@ -2,7 +2,14 @@
 
 import pytest
 
-from lab.core.slugs import SlugAllocator, unique_slug, unique_slugs
+from lab.core.slugs import (
+    CANDIDATES,
+    SlugAllocator,
+    _candidates,
+    suffixed,
+    unique_slug,
+    unique_slugs,
+)
 from people.models import Person
 from people.services import person_create
 from tests.factories import PersonFactory
@@ -75,3 +82,13 @@ def test_slug_allocator_numbers_repeats_and_keeps_within_the_length():
         "kaiqiang-che",
     ]
     assert allocate("Kaiqiang Chenxi") == "kaiqiang-c-2"
+
+
+@pytest.mark.parametrize("length", range(1, 21))
+def test_candidates_are_the_suffixed_slugs_at_every_length(length):
+    base = ("ab-" * 10)[:length].strip("-") or "a"
+
+    assert _candidates(base, 12) == [
+        base,
+        *(suffixed(base, n, 12) for n in range(2, CANDIDATES + 1)),
+    ]

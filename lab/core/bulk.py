@@ -35,6 +35,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from operator import attrgetter, itemgetter
 
 from django.db import connections, models, router
+from django.db.models import signals
+from django.db.models.base import ModelState
 
 _pause_lock = threading.Lock()
 _pauses = 0
@@ -146,15 +148,49 @@ def _is_plain(field: models.Field) -> bool:
     return isinstance(field, _PLAIN_FIELDS) and not isinstance(field, _NOT_PLAIN_FIELDS)
 
 
-def insert_instances(model, instances: Iterable[models.Model], *, using: str | None = None):
+def insert_instances(
+    model,
+    instances: Iterable[models.Model],
+    *,
+    varying: Sequence[str] | None = None,
+    using: str | None = None,
+):
     """INSERT unsaved ``instances`` of ``model`` (every concrete field but the automatic
     primary key, as the instances hold it: set ``created`` and such yourself) as plain values
-    (``insert_rows``). No signals, no ids: read them back (``ids_by``)."""
+    (``insert_rows``). No signals, no ids: read them back (``ids_by``).
+
+    ``varying`` names the only fields whose values differ from one instance to the next, each
+    a plain value (str, int, bool or None), as for records made together by ``new_instances``
+    with one time stamp: the first instance's row is prepared whole, the others' are that row
+    with their own values of those fields."""
     using = using or router.db_for_write(model)
     connection = connections[using]
     fields = [f for f in model._meta.concrete_fields if not isinstance(f, models.AutoField)]
     prepare = row_preparer(fields, connection)
-    insert_rows(model, [f.name for f in fields], map(prepare, instances), using=using)
+    names = [f.name for f in fields]
+    if varying is None:
+        rows = map(prepare, instances)
+    else:
+        instances = list(instances)
+        rows = _varied_rows(fields, prepare, instances, varying)
+    insert_rows(model, names, rows, using=using)
+
+
+def _varied_rows(fields, prepare, instances: list, varying: Sequence[str]):
+    if not instances:
+        return
+    template = list(prepare(instances[0]))
+    attnames = [model_field.attname for model_field in fields]
+    positions = [attnames.index(name) for name in varying]
+    read = attrgetter(*varying) if len(varying) > 1 else _as_tuple(attrgetter(*varying))
+    for instance in instances:
+        values = read(instance)
+        if not _PLAIN_TYPES.issuperset(map(type, values)):
+            kinds = ", ".join(type(value).__name__ for value in values)
+            raise TypeError(f"{type(instance).__name__} {varying} must be plain values: {kinds}")
+        for position, value in zip(positions, values, strict=True):
+            template[position] = value
+        yield tuple(template)
 
 
 def insert_rows(model, fields: Sequence[str], rows: Iterable[tuple], *, using: str | None = None):
@@ -223,23 +259,35 @@ def ids_by(queryset: models.QuerySet, field: str, values: Iterable) -> dict:
 
 def new_instances(model, rows: Iterable[dict]) -> list:
     """Unsaved instances of ``model`` with the values of ``rows`` (by attname), every other
-    field its default: made with positional values, which skips Model.__init__'s look-up of
-    each missing field's default (most of the time of making thousands of people)."""
+    field its default: what ``model(**row)`` makes, without Model.__init__'s work per field
+    (the look-up of each missing field's default, a ``setattr`` per field), which was most of
+    the time of making thousands of people. A model with ``pre_init`` or ``post_init``
+    receivers (an ImageField's dimensions) is made through Model.__init__, so they run."""
     fields = model._meta.concrete_fields
     # A field without a default has a constant one (None or ""; Field.default is then the
     # NOT_PROVIDED class, callable, which once sent every such field to get_default per row),
     # as has one with a plain value; only a callable default is called per row, as Django does.
     per_row = [f for f in fields if f.has_default() and callable(f.default)]
     fixed = {f.attname: f.get_default() for f in fields if f not in per_row}
-    attnames = [f.attname for f in fields]
+    if signals.pre_init.has_listeners(model) or signals.post_init.has_listeners(model):
+        attnames = [f.attname for f in fields]
+        return [
+            model(*map({**fixed, **_per_row(per_row, row), **row}.__getitem__, attnames))
+            for row in rows
+        ]
     made = []
     for row in rows:
-        values = {**fixed, **row}
-        for f in per_row:
-            if f.attname not in row:
-                values[f.attname] = f.get_default()
-        made.append(model(*map(values.__getitem__, attnames)))
+        instance = object.__new__(model)
+        # What Model.__init__ leaves in an instance's __dict__: its state, then every field's
+        # value by attname (no descriptor to run: nothing is cached on a new instance yet).
+        instance.__dict__.update(fixed, **_per_row(per_row, row), **row, _state=ModelState())
+        made.append(instance)
     return made
+
+
+def _per_row(fields: list[models.Field], row: dict) -> dict:
+    """The callable defaults of ``fields`` that ``row`` does not give, called for this row."""
+    return {f.attname: f.get_default() for f in fields if f.attname not in row}
 
 
 #: A table that grew by this share of its rows (as PostgreSQL last counted them) is analyzed

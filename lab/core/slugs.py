@@ -33,6 +33,13 @@ def suffixed(base: str, suffix: int, max_length: int) -> str:
     return f"{base[: max_length - len(tail)].rstrip('-')}{tail}"
 
 
+def _candidates(base: str, max_length: int) -> list[str]:
+    """``base`` and its first suffixed forms ("x", "x-2" ... "x-<CANDIDATES>")."""
+    if len(base) + len(f"-{CANDIDATES}") <= max_length:  # the same as ``suffixed``: no cut
+        return [base, *(f"{base}-{n}" for n in range(2, CANDIDATES + 1))]
+    return [base, *(suffixed(base, n, max_length) for n in range(2, CANDIDATES + 1))]
+
+
 class SlugAllocator:
     """Free slugs given the ones already taken; each slug handed out counts as taken."""
 
@@ -65,18 +72,15 @@ def taken_slugs(queryset: models.QuerySet, texts: Iterable[str], *, max_length: 
     for text in texts:
         base = slug_base(text, max_length)
         bases[base] = bases.get(base, 0) + 1
-    candidates = {
-        base: [base, *(suffixed(base, n, max_length) for n in range(2, CANDIDATES + 1))]
-        for base in bases
-    }
-    values = sorted({slug for slugs in candidates.values() for slug in slugs})
+    candidates = {base: _candidates(base, max_length) for base in bases}
+    values = list({slug for slugs in candidates.values() for slug in slugs})
     taken: set[str] = set()
     # One parameter whatever the number of candidates (filter_in): one query.
     taken.update(filter_in(queryset, "slug", values).order_by().values_list("slug", flat=True))
     crowded = [
         base
         for base, slugs in candidates.items()
-        if bases[base] + sum(slug in taken for slug in slugs) > CANDIDATES
+        if bases[base] + (sum(slug in taken for slug in slugs) if taken else 0) > CANDIDATES
     ]
     if crowded:
         # Every candidate of a crowded base starts with its first max_length - 12 characters

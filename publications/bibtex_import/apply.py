@@ -216,7 +216,7 @@ def _create_people(
             for (_, new), slug in zip(new_people, slugs, strict=True)
         ),
     )
-    insert_instances(Person, created)
+    insert_instances(Person, created, varying=("name", "given_name", "family_name", "slug"))
     _read_ids(Person, created)
     return created, {key: person for (key, _), person in zip(new_people, created, strict=True)}
 

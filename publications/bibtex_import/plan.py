@@ -25,6 +25,7 @@ publishers) and candidate duplicates are loaded once, and the keywords when entr
 that an import does only what its preview showed.
 """
 
+import functools
 import hashlib
 import re
 from collections import Counter
@@ -445,13 +446,22 @@ def _person_field_errors(new: NewPerson) -> list[str]:
     """The names (sorted) of the new person's fields that Person.clean_fields would refuse:
     the same checks (Field.clean: empty where not blank, length and the other validators), no
     query, and no Person made per new name."""
-    wrong = []
-    for model_field in _PERSON_FIELDS:
-        try:
-            model_field.clean(getattr(new, model_field.name), None)
-        except ValidationError:
-            wrong.append(model_field.name)
-    return sorted(wrong)
+    return sorted(
+        model_field.name
+        for model_field in _PERSON_FIELDS
+        if not _person_value_ok(model_field, getattr(new, model_field.name))
+    )
+
+
+@functools.lru_cache(maxsize=8192)
+def _person_value_ok(model_field, value: str) -> bool:
+    """Whether ``model_field`` takes ``value`` (Field.clean, which reads nothing but the
+    value): cached, since family names and given names repeat across a file's authors."""
+    try:
+        model_field.clean(value, None)
+    except ValidationError:
+        return False
+    return True
 
 
 def _new_person(name: str, parts: dict[str, tuple[str, str]]) -> NewPerson:

@@ -204,6 +204,13 @@ def _row_values(author: AuthorSpec, position: int) -> dict:
 
 def _plan_paper(paper, authors, existing: dict, affiliations: dict, changes: _RowChanges, now):
     """Add to ``changes`` what makes ``paper``'s rows those of ``authors``."""
+    if not existing:  # a new paper, or one without authors: every row is new
+        for position, author in enumerate(authors, start=1):
+            institutions = {i.pk for i in author.affiliations} if author.affiliations else set()
+            changes.create.append((_NewRow.of(paper.pk, author, position), institutions))
+        if authors:
+            changes.papers.add(paper.pk)
+        return
     wanted = {author.person.pk for author in authors}
     for person_id, row in existing.items():
         if person_id not in wanted:
@@ -245,6 +252,17 @@ class _NewRow:
         self.paper_id, self.person_id = paper_id, person_id
         for name, value in values.items():
             setattr(self, name, value)
+
+    @classmethod
+    def of(cls, paper_id: int, author: AuthorSpec, position: int) -> "_NewRow":
+        """The row of ``author`` at ``position`` (``_row_values``), made without the dict."""
+        row = cls.__new__(cls)
+        row.pk = row.created = row.modified = None
+        row.paper_id, row.person_id, row.position = paper_id, author.person.pk, position
+        row.printed_name = author.printed_name
+        for mark in MARK_FIELDS:
+            setattr(row, mark, getattr(author, mark))
+        return row
 
     @property
     def id(self):

@@ -12,11 +12,14 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from django.db import connection
+from django.db.models import signals
 from django.test.utils import CaptureQueriesContext
 from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy
 from import_export.admin import ImportExportModelAdmin
 
-from lab.core.bulk import collector_paused, new_instances
+from lab.core.bulk import collector_paused, insert_instances, new_instances
 from people.models import Person
 from publications.admin import PaperAdmin
 from publications.admin_bibtex import BibtexConfirmForm, BibtexImportAdminMixin
@@ -480,8 +483,58 @@ def test_new_instances_hold_what_the_model_would_make():
     assert [made.serializable_value(f.name) for f in fields] == [
         expected.serializable_value(f.name) for f in fields
     ]
-    assert made._state.adding and made.pk is None
+    assert made._state.adding and made.pk is None and made._state.db is None
     assert other.name == "Ada Byron" and other is not made
+    # What Model.__init__ leaves in the instance, no more, no less, and nothing shared.
+    assert sorted(made.__dict__) == sorted(expected.__dict__)
+    assert made._state is not other._state
+
+
+@pytest.mark.django_db
+def test_insert_instances_of_varying_fields_write_what_the_whole_rows_write():
+    now = timezone.now()
+    rows = [
+        {"name": name, "given_name": given, "family_name": family, "slug": slug}
+        for name, given, family, slug in (
+            ("Ada Byron", "Ada", "Byron", "ada"),
+            ("Ixeia Pérez", "Ixeia", "Pérez", "ixeia"),
+        )
+    ]
+    whole = new_instances(Person, [{**row, "created": now, "modified": now} for row in rows])
+    varied = new_instances(
+        Person,
+        [{**row, "slug": row["slug"] + "-2", "created": now, "modified": now} for row in rows],
+    )
+
+    insert_instances(Person, whole)
+    insert_instances(Person, varied, varying=("name", "given_name", "family_name", "slug"))
+
+    written = {
+        person.pop("slug"): person
+        for person in Person.objects.order_by("pk").values(
+            *(f.attname for f in Person._meta.concrete_fields if f.attname != "id")
+        )
+    }
+    assert written["ada-2"] == written["ada"] and written["ixeia-2"] == written["ixeia"]
+    assert written["ixeia"]["family_name"] == "Pérez"
+    with pytest.raises(TypeError, match="plain values"):
+        lazy = new_instances(Person, [{"name": gettext_lazy("Ada"), "slug": "ada-3"}])
+        insert_instances(Person, lazy, varying=("name", "slug"))
+
+
+def test_new_instances_run_init_receivers():
+    seen = []
+
+    def receiver(sender, instance, **kwargs):
+        seen.append(instance.name)
+
+    signals.post_init.connect(receiver, sender=Person)
+    try:
+        made = new_instances(Person, [{"name": "Ada Byron", "slug": "ada"}])
+    finally:
+        signals.post_init.disconnect(receiver, sender=Person)
+
+    assert seen == ["Ada Byron"] and made[0].slug == "ada"
 
 
 def test_imported_papers_come_with_their_venues(lab, lab_admin, django_assert_num_queries):
