@@ -17,6 +17,7 @@ from lab.core.models import (
 from people.models import Institution, Person, SlugQuerySet
 from publications.byline import MARK_BY_FIELD, MARKS
 from publications.enums import PaperStatus, ServiceKind, VenueKind
+from publications.titles import TitleKeyField
 from publications.validators import (
     ISBN_PATTERN,
     ISSN_PATTERN,
@@ -341,6 +342,9 @@ class Paper(MergeableModel, TimeStampedModel):
     """One work, however many people list it."""
 
     title = models.CharField(max_length=500)
+    # The title's key (case, accents, punctuation folded), kept on every save: the imports
+    # find the papers a file repeats by it (publications.titles).
+    title_key = TitleKeyField(max_length=500)
     slug = models.SlugField(max_length=100, unique=True)
     system_name = models.CharField(
         max_length=100, blank=True, help_text="The system's name used in talk, e.g. FuseLink."
@@ -462,7 +466,8 @@ class Paper(MergeableModel, TimeStampedModel):
     )
 
     objects = PaperQuerySet.as_manager()
-    history = LabHistory(m2m_fields=["kept_apart", "keywords"])
+    # The title's key is the title's, not a change of its own.
+    history = LabHistory(m2m_fields=["kept_apart", "keywords"], excluded_fields=["title_key"])
 
     class Meta:
         # Undated work (preprints "in submission") first, as on a CV.
@@ -471,6 +476,8 @@ class Paper(MergeableModel, TimeStampedModel):
             F("month").desc(nulls_last=True),
             "title",
         ]
+        # Not db_index: on PostgreSQL that adds a second index, for LIKE, which nothing uses.
+        indexes = [models.Index(fields=["title_key"], name="paper_title_key")]
         constraints = [
             *year_constraints("paper", "year"),
             models.CheckConstraint(condition=month_in_range("month"), name="paper_month_valid"),
@@ -507,6 +514,12 @@ class Paper(MergeableModel, TimeStampedModel):
 
     def natural_key(self):
         return (self.slug,)
+
+    def save(self, *args, update_fields=None, **kwargs):
+        # A save of the title writes its key with it (its field makes it in pre_save).
+        if update_fields is not None and "title" in update_fields:
+            update_fields = {*update_fields, "title_key"}
+        super().save(*args, update_fields=update_fields, **kwargs)
 
     def get_absolute_url(self):
         return reverse("publications:paper", args=[self.slug])

@@ -37,6 +37,7 @@ from operator import attrgetter, itemgetter
 from django.db import connections, models, router
 from django.db.models import signals
 from django.db.models.base import ModelState
+from django.db.models.expressions import RawSQL
 
 _pause_lock = threading.Lock()
 _pauses = 0
@@ -227,6 +228,29 @@ def _json_value(value):
     return str(value)
 
 
+def _json_subquery(connection, model_field, values: Sequence) -> tuple[str, str] | None:
+    """``(sql, param)``: a subquery of ``values`` sent in one parameter, a JSON array, or None
+    where the database has no JSON set functions (plain ``IN`` then)."""
+    param = json.dumps(list(values), ensure_ascii=False)
+    if connection.vendor == "postgresql":
+        db_type = model_field.db_type(connection)
+        sql = f"SELECT value::{db_type} FROM json_array_elements_text(%s::json)"  # noqa: S608 (a type name)
+        return sql, param
+    if connection.vendor == "sqlite":
+        return "SELECT value FROM json_each(%s)", param
+    return None
+
+
+def json_values(model, field: str, values: Sequence, *, using: str = "default"):
+    """The ``values`` for ``<field>__in=`` where ``filter_in`` cannot serve (in a ``Q`` ORed
+    with others): a subquery of one parameter, as ``filter_in`` sends them."""
+    subquery = _json_subquery(connections[using], model._meta.get_field(field), values)
+    if subquery is None:
+        return list(values)
+    sql, param = subquery
+    return RawSQL(sql, [param])  # noqa: S611 (the values are its parameter)
+
+
 def filter_in(queryset: models.QuerySet, field: str, values: Sequence) -> models.QuerySet:
     """``queryset.filter(<field>__in=values)`` for long lists of strings or integers, the
     values in one parameter, a JSON array: ``IN (SELECT value FROM json_each(%s))`` on SQLite,
@@ -236,17 +260,13 @@ def filter_in(queryset: models.QuerySet, field: str, values: Sequence) -> models
     column has an index."""
     connection = connections[queryset.db]
     model_field = queryset.model._meta.get_field(field)
+    subquery = _json_subquery(connection, model_field, values)
+    if subquery is None:
+        return queryset.filter(**{f"{field}__in": values})
+    sql, param = subquery
     quote = connection.ops.quote_name
     column = f"{quote(queryset.model._meta.db_table)}.{quote(model_field.column)}"
-    if connection.vendor == "postgresql":
-        db_type = model_field.db_type(connection)
-        where = f"{column} IN (SELECT value::{db_type} FROM json_array_elements_text(%s::json))"  # noqa: S608
-        param = json.dumps(list(values), ensure_ascii=False)
-    elif connection.vendor == "sqlite":
-        where = f"{column} IN (SELECT value FROM json_each(%s))"  # noqa: S608 (names only)
-        param = json.dumps(list(values), ensure_ascii=False)
-    else:
-        return queryset.filter(**{f"{field}__in": values})
+    where = f"{column} IN ({sql})"
     return queryset.extra(where=[where], params=[param])  # noqa: S610 (no value in the SQL)
 
 

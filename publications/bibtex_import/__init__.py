@@ -3,8 +3,8 @@
 The stages, each a module, each using only the ones before it:
 
 - ``text``: LaTeX (pylatexenc) and publisher markup (HTML, JATS, MathML through the standard
-  library's html.parser) made readable (``clean_text``, ``decode_text``), titles normalised for
-  comparison (``normalize_title``).
+  library's html.parser) made readable (``clean_text``, ``decode_text``). Titles are compared by
+  their key (``publications.titles.normalize_title``), which papers store (``Paper.title_key``).
 - ``names``: authors' names split as BibTeX splits them, with the marks of
   ``publications.byline.MARK_TABLE`` taken off wherever the file wrote them.
 - ``venues``: a booktitle or journal taken apart into the series' name, its short name and the
@@ -20,7 +20,7 @@ The stages, each a module, each using only the ones before it:
   produce the same entries), ``format_for(filename)``.
 - ``plan``: ``bibtex_plan(text)``, the preview: ``BibtexPlan`` with each venue, author and
   keyword matched or planned as new, and the entries that are already papers (same DOI, same
-  arXiv id, or the same normalised title and year) or repeat an earlier entry of the file. It
+  arXiv id, or the same title key and year) or repeat an earlier entry of the file. It
   writes nothing.
 - ``apply``: ``bibtex_import(text=..., user=...)`` plans again inside one transaction and
   creates the new venues, people, keywords, papers, byline rows and awards in bulk, recording
@@ -74,7 +74,8 @@ from publications.bibtex_import.parse import (
 )
 from publications.bibtex_import.plan import BibtexPlan, bibtex_plan
 from publications.bibtex_import.preview import plan_lines, skipped_bibtex, skipped_file
-from publications.bibtex_import.text import clean_text, decode_text, normalize_title
+from publications.bibtex_import.text import clean_text, decode_text
+from publications.titles import normalize_title
 
 __all__ = [
     "CITATION_FIELDS",

@@ -243,7 +243,7 @@ def _create_keywords(plan: BibtexPlan) -> tuple[list[Keyword], dict[str, Keyword
 
 #: The columns of a new paper, as ``_create_papers`` writes them.
 PAPER_FIELDS = (
-    *("created", "modified", "title", "slug", "venue", "year", "month", "status"),
+    *("created", "modified", "title", "title_key", "slug", "venue", "year", "month", "status"),
     *CITATION_FIELDS,
     *("authors_complete", "selected", "system_name", "curator_note", "former_slugs"),
 )
@@ -256,12 +256,14 @@ def _create_papers(entries: list[PlannedEntry], venues: dict[int, Venue], now) -
         Paper.objects.all(), [_paper_slug_text(entry.title, entry.year) for entry in entries]
     )
     chosen = [venues[id(e.new_venue)] if e.new_venue else e.venue for e in entries]
+    key_for = Paper._meta.get_field("title_key").key_for
     # Positional values (new_instances), each paper's venue cached as Paper(venue=...) does.
     papers = new_instances(
         Paper,
         (
             {
                 "title": entry.title,
+                "title_key": key_for(entry.title),
                 "slug": slug,
                 "venue_id": None if venue is None else venue.pk,
                 "year": entry.year,
@@ -288,6 +290,7 @@ def _create_papers(entries: list[PlannedEntry], venues: dict[int, Venue], now) -
                 stamp,
                 stamp,
                 paper.title,
+                paper.title_key,
                 paper.slug,
                 paper.venue_id,
                 paper.year,

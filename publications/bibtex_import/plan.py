@@ -35,7 +35,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.db.models.functions import Lower
 
-from lab.core.bulk import collector_paused
+from lab.core.bulk import collector_paused, json_values
 from people.matching import PersonMatcher
 from people.models import Person
 from people.names import normalize_name, split_name
@@ -43,12 +43,12 @@ from publications.bibtex_import.entries import NewPerson, NewVenue, PlannedAutho
 from publications.bibtex_import.fields import CONFERENCE_TYPES, JOURNAL_TYPES
 from publications.bibtex_import.formats import FORMATS
 from publications.bibtex_import.parse import MAX_BIBTEX_BYTES, BibtexFile, check_bibtex_text
-from publications.bibtex_import.text import normalize_title
 from publications.bibtex_import.venues import abbreviates, short_key, venue_key
 from publications.byline import MARK_FIELDS, BylineError
 from publications.enums import VenueKind
 from publications.models import Keyword, Paper, Venue
 from publications.services import byline_resolve
+from publications.titles import normalize_title
 
 
 @dataclass
@@ -319,35 +319,34 @@ def _find_duplicates(plan: BibtexPlan) -> None:
     candidates = [e for e in plan.entries if not e.errors]
     if not candidates:
         return
+    key_for = Paper._meta.get_field("title_key").key_for
+    title_keys = [(key_for(e.title), e.year) for e in candidates]
     dois = {e.doi.lower() for e in candidates if e.doi}
     arxiv_ids = {e.arxiv_id for e in candidates if e.arxiv_id}
-    years = {e.year for e in candidates if e.year is not None}
-    undated = any(e.year is None for e in candidates)
-    dated = Q(year__in=years) | Q(year__isnull=True) if undated else Q(year__in=years)
     # Plain values: a paper (a model instance) only for those an entry repeats.
     # In the model's order of fields, as Model.from_db takes them.
     fields = tuple(
         f.attname
         for f in Paper._meta.concrete_fields
-        if f.attname in {"id", "slug", "title", "year", "doi", "arxiv_id"}
+        if f.attname in {"id", "slug", "title", "title_key", "year", "doi", "arxiv_id"}
     )
     papers = Paper.objects.annotate(doi_lower=Lower("doi")).order_by("pk").values_list(*fields)
     made: dict[int, Paper] = {}
     by_doi, by_arxiv, by_title = (_KnownPapers(fields, made, papers.db) for _ in range(3))
-    where = [fields.index(name) for name in ("title", "year", "doi", "arxiv_id")]
-    for row in _candidates(papers, dated, sorted(dois), sorted(arxiv_ids)):
-        title, year, doi, arxiv_id = (row[i] for i in where)
+    where = [fields.index(name) for name in ("title_key", "year", "doi", "arxiv_id")]
+    keys = sorted({key for key, _ in title_keys})
+    for row in _candidates(papers, keys, sorted(dois), sorted(arxiv_ids)):
+        title_key, year, doi, arxiv_id = (row[i] for i in where)
         if doi:
             by_doi.setdefault(doi.lower(), row)
         if arxiv_id:
             by_arxiv.setdefault(arxiv_id, row)
-        by_title.setdefault((normalize_title(title), year), row)
+        by_title.setdefault((title_key, year), row)
 
     seen_doi: dict[str, str] = {}
     seen_arxiv: dict[str, str] = {}
     seen_title: dict[tuple, str] = {}
-    for entry in candidates:
-        title_key = (normalize_title(entry.title), entry.year)
+    for entry, title_key in zip(candidates, title_keys, strict=True):
         checks = [
             ("same DOI", entry.doi.lower(), by_doi, seen_doi),
             ("same arXiv id", entry.arxiv_id, by_arxiv, seen_arxiv),
@@ -372,12 +371,13 @@ def _find_duplicates(plan: BibtexPlan) -> None:
 VALUES_PER_QUERY = 20_000
 
 
-def _candidates(papers, dated: Q, dois: list[str], arxiv_ids: list[str]):
-    """The rows of the papers an entry may repeat: of its year (for the title), or with one of
-    the DOIs or arXiv ids (indexed look-ups). One query for up to ``VALUES_PER_QUERY`` DOIs
-    and arXiv ids, one more per that many beyond; a paper may come twice."""
+def _candidates(papers, title_keys: list[str], dois: list[str], arxiv_ids: list[str]):
+    """The rows of the papers an entry may repeat: with one of the title keys (stored,
+    indexed: ``Paper.title_key``), DOIs or arXiv ids, each an indexed look-up. One query for
+    up to ``VALUES_PER_QUERY`` DOIs and arXiv ids (the title keys in one parameter however
+    many), one more per that many beyond; a paper may come twice."""
     values = [("doi_lower", doi) for doi in dois] + [("arxiv_id", a) for a in arxiv_ids]
-    condition = dated
+    condition = Q(title_key__in=json_values(Paper, "title_key", title_keys, using=papers.db))
     for start in range(0, max(len(values), 1), VALUES_PER_QUERY):
         chunk = values[start : start + VALUES_PER_QUERY]
         for name in ("doi_lower", "arxiv_id"):

@@ -16,7 +16,6 @@ dashes become their characters, and braces that only protect capitals go.
 
 import functools
 import re
-import unicodedata
 from html.parser import HTMLParser
 
 from pylatexenc import latexwalker
@@ -49,7 +48,6 @@ _PLAIN_MARKUP = (
 # Whether a value holds markup at all: a tag or a character reference. Only a test: the
 # markup is read by html.parser, never taken apart with regular expressions.
 _MARKUP = re.compile(r"</?[A-Za-z][\w:.-]*(?:\s[^<>]*)?/?>|&(?:#[0-9]+|#x[0-9a-f]+|[a-z]+);", re.I)
-_TITLE_NOISE = re.compile(r"[\W_]+")
 
 
 @functools.lru_cache(maxsize=8192)  # venues, names and keywords repeat from entry to entry
@@ -82,17 +80,6 @@ def clean_text(value: str) -> str:
     if has_markup(value):
         value = markup_to_text(value)
     return decode_text(value)
-
-
-def normalize_title(title: str) -> str:
-    """The key two spellings of a title share: case, accents, punctuation, braces and spacing
-    folded away."""
-    if title.isascii():
-        stripped = title  # nothing to decompose (the common case, and a fast one)
-    else:
-        decomposed = unicodedata.normalize("NFKD", title)
-        stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return _TITLE_NOISE.sub(" ", stripped).strip().casefold()
 
 
 # --- Markup ---------------------------------------------------------------------------------

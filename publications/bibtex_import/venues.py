@@ -25,7 +25,8 @@ import functools
 import re
 from dataclasses import dataclass
 
-from publications.bibtex_import.text import decode_text, normalize_title
+from publications.bibtex_import.text import decode_text
+from publications.titles import normalize_title
 
 _PROCEEDINGS = re.compile(
     r"^(?:in\s+)?(?:the\s+)?(?:proceedings|proc\.)\s+(?:of\s+)?(?:the\s+)?", re.IGNORECASE
