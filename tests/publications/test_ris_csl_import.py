@@ -509,6 +509,19 @@ def test_benchmark_paper_import_command_prints_both_formats():
     assert "repeat=2" in lines[0].split()
 
 
+def test_benchmark_runs_start_with_empty_caches_of_values():
+    from devtools.management.commands.benchmark_paper_import import clear_value_caches
+    from people.names import normalize_name
+    from publications.bibtex_import.names import read_name
+
+    normalize_name("Qinghao Hu")
+    read_name("Hu, Qinghao")
+    assert normalize_name.cache_info().currsize and read_name.cache_info().currsize
+
+    assert clear_value_caches() >= 10
+    assert normalize_name.cache_info().currsize == read_name.cache_info().currsize == 0
+
+
 # --- Expected records -----------------------------------------------------------------------
 
 EXPECTED_ZOTERO_RIS = [
