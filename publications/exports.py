@@ -2,8 +2,8 @@
 al-folio's papers.bib and Hugo Blox's publication pages (docs/exports.md).
 
 Papers have no members-only fields, so every format is public. Each format loads the list
-itself, in a fixed number of queries whatever its length. BibTeX, CSL-JSON and al-folio are
-written from plain rows (publications.bibtex); a long list of them streams, and so does a
+itself, in a fixed number of queries whatever its length. BibTeX, CSL-JSON, RIS and al-folio
+are written from plain rows (publications.bibtex); a long list of them streams, and so does a
 long CSV.
 """
 
@@ -27,7 +27,7 @@ from publications.csl import csl_export
 from publications.hugoblox import hugoblox_zip
 from publications.models import Paper
 from publications.resources import PaperResource
-from publications.ris import papers_to_ris
+from publications.ris import ris_export
 from publications.rows import can_stream, paper_rows
 
 BIBTEX_CONTENT_TYPE = "application/x-bibtex; charset=utf-8"
@@ -78,13 +78,11 @@ def papers_response(papers: QuerySet[Paper], fmt: str, *, filename: str, request
         return attachment(
             content, content_type=SPREADSHEET_FORMATS[fmt], filename=f"{filename}.{fmt}"
         )
-    if fmt in SPREADSHEET_FORMATS:
-        # Native numbers and booleans in XLSX; text in CSV (as the admin's export does).
-        dataset = PaperResource().export(papers, force_native_type=fmt == "xlsx")
-        dataset.title = "Papers"
-        return dataset_response(dataset, fmt, filename=filename)
-    content, content_type = papers_to_ris(papers), RIS_CONTENT_TYPE
-    return attachment(content, content_type=content_type, filename=f"{filename}.{fmt}")
+    # A spreadsheet of a list paper_rows cannot follow: native numbers and booleans in XLSX,
+    # text in CSV (as the admin's export does).
+    dataset = PaperResource().export(papers, force_native_type=fmt == "xlsx")
+    dataset.title = "Papers"
+    return dataset_response(dataset, fmt, filename=filename)
 
 
 def _page_url(request) -> Callable[[str], str]:
@@ -100,6 +98,7 @@ def _page_url(request) -> Callable[[str], str]:
 CITATION_EXPORTS: dict[str, tuple[str, Callable[[QuerySet, object], Export]]] = {
     "bib": (BIBTEX_CONTENT_TYPE, lambda papers, request: bibtex_export(papers)),
     "json": (CSL_JSON_CONTENT_TYPE, lambda papers, request: csl_export(papers)),
+    "ris": (RIS_CONTENT_TYPE, lambda papers, request: ris_export(papers)),
     ALFOLIO: (
         BIBTEX_CONTENT_TYPE,
         lambda papers, request: alfolio_export(papers, page_url=_page_url(request)),

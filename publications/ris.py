@@ -24,18 +24,23 @@ the file is what every reader expects. A value is written on one line: RIS has n
 inside a value (a line that starts with a tag would start a field).
 """
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
-import rispy
+from django.db.models import QuerySet
 from rispy import RisWriter
 from rispy.config import LIST_TYPE_TAGS
 
 from publications.bibtex import (
-    author_name_parts,
-    citation_keys,
-    entry_type,
-    paper_authorships,
-    paper_keywords,
+    CitedPaper,
+    Export,
+    KeyPass,
+    batched,
+    cited_paper,
+    cited_papers,
+    key_pass,
+    record_key,
+    record_type,
+    records_key_pass,
     status_note,
 )
 from publications.enums import PaperStatus
@@ -59,11 +64,6 @@ def _line(value: str) -> str:
     return " ".join(str(value).split())
 
 
-def _author(authorship) -> str:
-    given, family = author_name_parts(authorship)
-    return f"{family}, {given}" if given else family
-
-
 def _pages(pages: str) -> dict:
     first, dash, last = pages.partition(PAGE_DASH)
     if dash and "," not in pages:
@@ -71,52 +71,51 @@ def _pages(pages: str) -> dict:
     return {"start_page": pages.replace(PAGE_DASH, "-")}
 
 
-def paper_to_ris(paper: Paper, *, key: str) -> dict:
-    """The rispy record of ``paper`` (keys of rispy's TAG_KEY_MAPPING, in the order written)."""
-    record: dict = {"type_of_reference": RIS_TYPES[entry_type(paper)], "id": key}
-    record["title"] = paper.title
-    authors = [_author(authorship) for authorship in paper_authorships(paper)]
+def ris_record(p: CitedPaper, *, key: str) -> dict:
+    """The rispy record of ``p`` (keys of rispy's TAG_KEY_MAPPING, in the order written)."""
+    record: dict = {"type_of_reference": RIS_TYPES[record_type(p)], "id": key}
+    record["title"] = p.title
+    authors = [f"{a.family}, {a.given}" if a.given else a.family for a in p.authors]
     if authors:
         record["authors"] = authors
-    if paper.venue is not None and paper.status != PaperStatus.UNDER_REVIEW:
-        record["secondary_title"] = paper.venue.name
-        if paper.venue.short_name:
-            record["alternate_title1"] = paper.venue.short_name
-    if paper.year:
-        record["year"] = str(paper.year)
-        if paper.month:
-            record["date"] = f"{paper.year}/{paper.month:02d}//"
-    for name, value in (("volume", paper.volume), ("number", paper.number)):
+    if p.venue_name is not None and p.status != PaperStatus.UNDER_REVIEW:
+        record["secondary_title"] = p.venue_name
+        if p.venue_short_name:
+            record["alternate_title1"] = p.venue_short_name
+    if p.year:
+        record["year"] = str(p.year)
+        if p.month:
+            record["date"] = f"{p.year}/{p.month:02d}//"
+    for name, value in (("volume", p.volume), ("number", p.number)):
         if value:
             record[name] = value
-    if paper.pages:
-        record.update(_pages(paper.pages))
-    if paper.article_number:
-        record["custom7"] = paper.article_number
-    if paper.publisher:
-        record["publisher"] = paper.publisher
-    if paper.series:
-        record["tertiary_title"] = paper.series
-    identifiers = [value for value in (paper.isbn, paper.issn) if value]
+    if p.pages:
+        record.update(_pages(p.pages))
+    if p.article_number:
+        record["custom7"] = p.article_number
+    if p.publisher:
+        record["publisher"] = p.publisher
+    if p.series:
+        record["tertiary_title"] = p.series
+    identifiers = [value for value in (p.isbn, p.issn) if value]
     if identifiers:
         record["issn"] = identifiers
-    if paper.event_place and record["type_of_reference"] == "CONF":
-        record["custom1"] = paper.event_place
-    if paper.doi:
-        record["doi"] = paper.doi
-    urls = [paper.url] if paper.url else []
-    if paper.arxiv_id:
-        urls.append(f"https://arxiv.org/abs/{paper.arxiv_id}")
+    if p.event_place and record["type_of_reference"] == "CONF":
+        record["custom1"] = p.event_place
+    if p.doi:
+        record["doi"] = p.doi
+    urls = [p.url] if p.url else []
+    if p.arxiv_id:
+        urls.append(f"https://arxiv.org/abs/{p.arxiv_id}")
     if urls:
         record["urls"] = urls
-    if paper.pdf_url:
-        record["file_attachments1"] = paper.pdf_url
-    keywords = [keyword.name for keyword in paper_keywords(paper)]
-    if keywords:
-        record["keywords"] = keywords
-    if paper.abstract:
-        record["abstract"] = paper.abstract
-    note = status_note(paper)
+    if p.pdf_url:
+        record["file_attachments1"] = p.pdf_url
+    if p.keywords:
+        record["keywords"] = list(p.keywords)
+    if p.abstract:
+        record["abstract"] = p.abstract
+    note = status_note(p)
     if note:
         record["notes"] = [note]
     return {
@@ -125,10 +124,37 @@ def paper_to_ris(paper: Paper, *, key: str) -> dict:
     }
 
 
-def papers_to_ris(papers: Iterable[Paper]) -> str:
-    """A .ris file of ``papers``, in the order given. Load them with Paper.objects.for_list()
-    to keep the queries constant."""
-    papers = list(papers)
-    keys = citation_keys(papers)
-    records = [paper_to_ris(paper, key=keys[paper.pk]) for paper in papers]
-    return rispy.dumps(records, implementation=LabRisWriter)
+def paper_to_ris(paper: Paper, *, key: str) -> dict:
+    """One model instance's record."""
+    return ris_record(cited_paper(paper), key=key)
+
+
+def _records_text(records: Iterable[CitedPaper], passed: KeyPass) -> Iterator[str]:
+    """The .ris text of the records, one record at a time, byte for byte what
+    ``rispy.dumps([...], implementation=LabRisWriter)`` writes: each record's lines, the
+    writer's separator line between records, a line end after the last."""
+    writer = LabRisWriter()
+    between = "" if writer.SEPARATOR is None else writer.SEPARATOR + writer.NEWLINE
+    first = True
+    for p in records:
+        text = writer.formats([ris_record(p, key=record_key(p, passed.keys))])
+        yield text if first else between + text
+        first = False
+
+
+def ris_export(papers: QuerySet) -> Export:
+    """The .ris file of ``papers`` in their order: the key pass runs now (one query), the
+    records are written as ``chunks`` is consumed (three more queries), in constant memory."""
+    passed = key_pass(papers)
+    records = _records_text(cited_papers(papers, passed, abstracts=True), passed)
+    return Export(len(passed.keys), batched(records))
+
+
+def papers_to_ris(papers: QuerySet | Iterable[Paper]) -> str:
+    """A .ris file of ``papers``, in the order given: a queryset is read as plain rows
+    (``ris_export``); model instances (best loaded with Paper.objects.for_list()) are written
+    the same way."""
+    if isinstance(papers, QuerySet):
+        return "".join(ris_export(papers).chunks)
+    records = [cited_paper(paper) for paper in papers]
+    return "".join(_records_text(records, records_key_pass(records)))

@@ -330,6 +330,7 @@ def test_benchmark_exports_prints_each_export_with_its_queries_and_memory():
     assert [(f["format"], f["papers"], f["queries"]) for f in figures] == [
         ("bib", "3", "4"),
         ("json", "3", "4"),
+        ("ris", "3", "4"),
         ("alfolio.bib", "3", "5"),
         ("hugoblox.zip", "3", "5"),
         # The paper admin's export: the rows' streamed queries (publications.rows).

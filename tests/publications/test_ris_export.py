@@ -233,3 +233,31 @@ def test_list_pages_link_the_ris_download(client):
         assert re.findall(rf'<a href="({re.escape(link)}[^"]*)" download>RIS</a>', content) == [
             link
         ], page
+
+
+def test_the_streamed_file_is_what_rispy_writes_of_the_records(django_assert_num_queries):
+    """ris_export writes record by record what rispy.dumps writes of the whole list, in four
+    queries however many papers; model instances give the same file."""
+    from publications.bibtex import cited_paper, records_key_pass
+    from publications.ris import LabRisWriter, ris_export, ris_record
+
+    full_paper()
+    venue = VenueFactory(kind=VenueKind.JOURNAL)
+    for n in range(5):
+        paper = PaperFactory(title=f"Streamed {n}", venue=venue, year=2020 + n, pages="1–9")
+        AuthorshipFactory(paper=paper, position=1)
+    papers = Paper.objects.order_by("slug")
+    records = [cited_paper(p) for p in papers.for_list()]
+    keys = records_key_pass(records).keys
+    expected = rispy.dumps(
+        [ris_record(p, key=keys[p.pk]) for p in records], implementation=LabRisWriter
+    )
+
+    with django_assert_num_queries(4):  # the key pass; papers, byline rows, keywords
+        count, chunks = ris_export(papers)
+        text = "".join(chunks)
+
+    assert count == 6 and text == expected
+    assert text.count("ER  - ") == 6 and text.endswith("ER  - \n")
+    assert papers_to_ris(list(papers.for_list())) == text
+    assert papers_to_ris(Paper.objects.none()) == rispy.dumps([]) == ""

@@ -1,6 +1,6 @@
 """Measure the citation exports at scale (``manage.py benchmark_exports``).
 
-Run after ``manage.py generate_lab``, on its database. For each format (BibTeX, CSL-JSON,
+Run after ``manage.py generate_lab``, on its database. For each format (BibTeX, CSL-JSON, RIS,
 al-folio, Hugo Blox's zip, and the paper admin's CSV and XLSX exports) and each number of
 papers (``--papers``: the first N of the default order; all by default), the download of those
 papers is made through ``publications.exports.papers_response`` as the site makes it (a long
@@ -37,7 +37,7 @@ from lab.core.admin import LabCSV, LabXLSX
 from publications.exports import papers_response
 from publications.models import Paper
 
-FORMATS = ("bib", "json", "alfolio.bib", "hugoblox.zip", "admin.csv", "admin.xlsx")
+FORMATS = ("bib", "json", "ris", "alfolio.bib", "hugoblox.zip", "admin.csv", "admin.xlsx")
 #: The admin's export formats (lab.core.admin.LabCSV, LabXLSX), by the names above.
 ADMIN_FORMATS = {"admin.csv": LabCSV, "admin.xlsx": LabXLSX}
 #: The growth allowed (issue 14: under 50 MB over an idle process, whatever the number).
