@@ -320,6 +320,24 @@ def redis_warnings(caplog) -> list[str]:
     return [r.getMessage() for r in caplog.records if r.name == "lab.core.redis_cache"]
 
 
+def test_the_redis_client_is_made_once_per_connection_pool(settings):
+    """Django makes a redis.Redis per cache call; ReusingRedisCacheClient keeps one per pool
+    (the machine's Redis, a database of the test's own)."""
+    from django.core.cache import caches
+
+    from lab.core.redis_cache import ReusingRedisCacheClient
+
+    settings.CACHES = tolerant_cache("redis://127.0.0.1:6379/11")
+    cache = caches["default"]
+    cache.set("reused-client", "value")
+
+    assert cache.get("reused-client") == "value"
+    assert isinstance(cache._cache, ReusingRedisCacheClient)
+    client = cache._cache.get_client(write=True)
+    assert cache._cache.get_client("any key") is client  # one server: one pool for both
+    assert cache.delete("reused-client") and cache.get("reused-client") is None
+
+
 @pytest.mark.django_db
 def test_dead_redis_pages_are_served_uncached_with_one_warning(client, settings, caplog):
     port = free_port()
