@@ -1,7 +1,7 @@
 """A database that cannot be reached: a plain 503 page, and the site comes back by itself.
 
-Nothing has to be restarted when the database returns: Django opens a connection per request
-(``CONN_MAX_AGE=0``), and a connection kept longer is checked before it is reused
+Nothing has to be restarted when the database returns: a connection kept between requests
+(``CONN_MAX_AGE``: a minute in production, none under DEBUG) is checked before it is reused
 (``conn_health_checks``), so the first request after the outage is served again. While the
 database is down, every view that needs it raises ``OperationalError`` (or ``InterfaceError``
 on a connection that broke). ``DatabaseUnavailableMiddleware`` answers those with 503

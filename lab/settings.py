@@ -141,10 +141,15 @@ TEMPLATES = [
 WSGI_APPLICATION = "lab.wsgi.application"
 
 # SQLite by default; PostgreSQL (psycopg 3) with DATABASE_URL=postgres://user:pass@host:port/name.
+# In production a connection is kept for a minute (Django's deployment checklist): opening one
+# per request cost every logged-in page ~2 ms on SQLite (the file opened, its schema read) and
+# a PostgreSQL connection's start-up. Not under DEBUG: runserver makes a thread per request,
+# which could never reuse one. conn_health_checks tests a kept connection before reusing it,
+# so the site recovers by itself from a database that went away (tests/test_faults.py).
 DATABASES = {
     "default": dj_database_url.config(
         default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
-        conn_max_age=env_int("CONN_MAX_AGE", 0),
+        conn_max_age=env_int("CONN_MAX_AGE", 0 if DEBUG else 60),
         conn_health_checks=True,
     )
 }

@@ -4,13 +4,11 @@ from django.conf import settings
 from django.db.models import F
 from django.http import HttpResponse
 from django.shortcuts import render
-from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_safe
 
 from lab.core.bounds import SHORTENED, bounded_search
-from lab.core.cache import cached_fragment, public_page
+from lab.core.cache import Fragment, cached_fragment, public_page, render_page
 from people.models import Institution, Person
 from publications.models import Paper, Venue
 
@@ -36,9 +34,9 @@ def home(request):
     """What the lab is, who is in it now, what it published lately, and how much is recorded.
     The same for every viewer: loaded once per generation of the records."""
     body = cached_fragment(
-        ("home",), lambda: render_to_string("lab/home_body.html", _home_context())
+        ("home",), lambda: Fragment.render("lab/home_body.html", _home_context())
     )
-    return render(request, "lab/home.html", {"body": mark_safe(body)})  # noqa: S308 - escaped
+    return render_page(request, "lab/home.html", {"body": body})
 
 
 def _home_context() -> dict:
@@ -98,9 +96,7 @@ def search(request):
         venues = Venue.objects.matching(query)
         institutions = Institution.objects.matching(query)
         results = [
-            _search_group(
-                "people", "People", people, f"{reverse('people:list')}?group=all&{q}"
-            ),
+            _search_group("people", "People", people, f"{reverse('people:list')}?group=all&{q}"),
             _search_group("papers", "Papers", papers, f"{reverse('publications:list')}?{q}"),
             _search_group("venues", "Venues", venues, f"{reverse('publications:venues')}?{q}"),
             _search_group(

@@ -5,12 +5,10 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models.functions import Lower
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template.loader import render_to_string
-from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_http_methods, require_safe
 
 from lab.core.bounds import SHORTENED, query_slug
-from lab.core.cache import cached_fragment, public_page, query_key
+from lab.core.cache import Fragment, cached_fragment, public_page, query_key, render_page
 from lab.core.history import recorded
 from people import exports, sections
 from people.enums import RoleKind, Term
@@ -90,11 +88,10 @@ def _people_filter(request) -> tuple[Institution | None, str, PersonFilter]:
     return lab, group, PersonFilter(request.GET, queryset=people)
 
 
-def _fragment(template: str, context: dict) -> str:
+def _fragment(template: str, context: dict) -> Fragment:
     """A part of a page that is the same for every viewer, rendered on its own (without the
     template file's final newline) and without the request: nothing of the viewer gets in."""
-    html = render_to_string(template, context)
-    return mark_safe(html.removesuffix("\n"))  # noqa: S308 - rendered with auto-escaping
+    return Fragment.render(template, context)
 
 
 def _people_list_parts(request) -> dict:
@@ -132,7 +129,7 @@ def people_list(request):
     parts = cached_fragment(
         ("people-list", request.path, query_key(request.GET)), lambda: _people_list_parts(request)
     )
-    return render(request, "people/person_list.html", {"section": "people", "parts": parts})
+    return render_page(request, "people/person_list.html", {"section": "people", "parts": parts})
 
 
 @require_safe
@@ -180,7 +177,7 @@ def person_detail(request, slug):
     parts = cached_fragment(("person-page", slug), lambda: _profile_parts(slug))
     person = parts["person"]
     user = request.user
-    return render(
+    return render_page(
         request,
         "people/person_detail.html",
         {
@@ -250,7 +247,7 @@ def institution_detail(request, slug):
     """An institution's page. Nothing on it depends on the viewer, so its content is rendered
     once per generation of the records (lab.core.cache.cached_fragment)."""
     parts = cached_fragment(("institution-page", slug), lambda: _institution_parts(slug))
-    return render(
+    return render_page(
         request,
         "people/institution_detail.html",
         {"section": "institutions", "institution": parts["institution"], "body": parts["body"]},

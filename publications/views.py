@@ -5,11 +5,10 @@ from django.db.models import Exists, OuterRef, Prefetch, prefetch_related_object
 from django.http import HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
-from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_safe
 
 from lab.core.bounds import SHORTENED
-from lab.core.cache import cached_fragment, public_page, query_key
+from lab.core.cache import Fragment, cached_fragment, public_page, query_key, render_page
 from lab.core.models import format_partial_date
 from people.models import Person
 from publications.bibtex import paper_to_bibtex
@@ -91,7 +90,7 @@ def _paper_list(request, *, filterset_class, base, title, lede, selected_view=Fa
     def build_filters():
         context = {"filter": get_filterset(), "path": request.path}
         html = render_to_string("publications/_paper_filters.html", context)
-        return mark_safe(html.strip())  # noqa: S308 - rendered with auto-escaping
+        return Fragment(html.strip().encode())
 
     def build_results():
         found = get_filterset()
@@ -113,7 +112,7 @@ def _paper_list(request, *, filterset_class, base, title, lede, selected_view=Fa
         html = render_to_string("publications/_paper_results.html", context)
         return {
             "number": page.number,
-            "html": mark_safe(html.strip()),  # noqa: S308 - escaped
+            "html": Fragment(html.strip().encode()),
             # A filter value that is not valid (an unknown venue, a year out of range) is a
             # bad request: the page says what is wrong, with status 400.
             "valid": not (found.is_bound and found.errors),
@@ -137,7 +136,7 @@ def _paper_list(request, *, filterset_class, base, title, lede, selected_view=Fa
         "section": "publications",
     }
     status = 200 if results.get("valid", True) else 400
-    return render(request, "publications/paper_list.html", context, status=status)
+    return render_page(request, "publications/paper_list.html", context, status=status)
 
 
 def _description(paper: Paper) -> str:
@@ -267,11 +266,10 @@ def _paper_page_parts(slug: str) -> dict[str, str]:
         "when": format_partial_date(paper.year, paper.month),
         "bibtex": paper_to_bibtex(paper),
     }
-    article = render_to_string("publications/_paper_article.html", context)
     return {
         "title": paper.title,
         "description": _description(paper),
-        "article": mark_safe(article.removesuffix("\n")),  # noqa: S308 - auto-escaped
+        "article": Fragment.render("publications/_paper_article.html", context),
     }
 
 
@@ -281,7 +279,7 @@ def paper_detail(request, slug):
     """A paper's page, rendered once per generation of the records (lab.core.cache): a hit runs no
     query."""
     parts = cached_fragment(("paper-page", slug), lambda: _paper_page_parts(slug))
-    return render(
+    return render_page(
         request,
         "publications/paper_detail.html",
         {"parts": parts, "section": "publications"},

@@ -1,13 +1,19 @@
+import pickle
+
 import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.http import HttpResponse
+from django.template import Context, Template
 
+from lab.core import cache as page_cache
 from lab.core.cache import (
+    Fragment,
     cached_fragment,
     fragment_key,
     generation,
     invalidate_pages,
     public_page,
+    render_page,
 )
 from publications.models import Paper
 from tests.factories import AuthorshipFactory, PaperFactory, PersonFactory
@@ -200,3 +206,49 @@ def test_member_person_page_keeps_viewer_dependent_parts_out_of_the_fragment(cli
     assert "mail@example.org" in client.get("/people/mail-person/").content.decode()
     client.logout()
     assert "mail@example.org" not in client.get("/people/mail-person/").content.decode()
+
+
+def test_fragment_is_kept_as_its_utf8_bytes_and_renders_as_its_html(rf):
+    fragment = Fragment("<p>Zoë &amp; 李 ∗</p>".encode())
+    assert pickle.loads(pickle.dumps(fragment, pickle.HIGHEST_PROTOCOL)) == fragment  # noqa: S301
+    assert pickle.dumps(fragment).count("<p>Zoë &amp; 李 ∗</p>".encode()) == 1  # bytes, as is
+    # Outside render_page (any template), it is its HTML, not escaped again.
+    assert Template("<div>{{ f }}</div>").render(Context({"f": fragment})) == (
+        "<div><p>Zoë &amp; 李 ∗</p></div>"
+    )
+    assert not Fragment(b"") and fragment
+
+
+def test_render_page_splices_fragments_in_as_bytes_and_escapes_the_rest(rf, tmp_path, settings):
+    (tmp_path / "page.html").write_text(
+        "<h1>{{ title }}</h1>{{ a }}|{% if b %}{{ b }}{% endif %}|{{ a }}"
+    )
+    settings.TEMPLATES = [{**settings.TEMPLATES[0], "DIRS": [tmp_path]}]
+    # A fragment whose own text looks like a marker is inserted, never scanned for markers.
+    marker = f"<!--{page_cache._MARKER}:0-->"
+    a = Fragment(f"<p>Zoë {marker}</p>".encode())
+    b = Fragment("<em>李</em>".encode())
+    request = rf.get("/")
+    request.user = AnonymousUser()
+
+    response = render_page(request, "page.html", {"title": "<x> ∗", "a": a, "b": b}, status=400)
+
+    assert response.status_code == 400
+    assert response.content.decode() == (
+        f"<h1>&lt;x&gt; ∗</h1><p>Zoë {marker}</p>|<em>李</em>|<p>Zoë {marker}</p>"
+    )
+
+
+def test_member_person_page_is_the_visitors_page_with_the_members_parts(client, member):
+    """The fragments spliced into a member's page are byte for byte the visitor's."""
+    person = PersonFactory(name="Zoë Splice", slug="zoe-splice")
+    paper = PaperFactory(title="Über ∗ splicing — “quotes”")
+    AuthorshipFactory(paper=paper, person=person, position=1)
+    visitor = client.get("/people/zoe-splice/").content.decode()
+    client.force_login(member)
+    member_page = client.get("/people/zoe-splice/").content.decode()
+
+    assert page_cache._MARKER not in member_page
+    assert "Über ∗ splicing — “quotes”" in member_page
+    start, end = visitor.index("<main"), visitor.index("</main>")
+    assert visitor[start:end] in member_page

@@ -82,6 +82,19 @@ def test_local_defaults_need_no_configuration():
     assert result.returncode == 0, result.stderr
 
 
+@pytest.mark.parametrize(
+    ("env", "expected"),
+    [({**PRODUCTION}, "60"), ({"DEBUG": "true"}, "0"), ({**PRODUCTION, "CONN_MAX_AGE": "5"}, "5")],
+)
+def test_database_connections_are_kept_a_minute_in_production_only(env, expected):
+    """runserver (DEBUG) makes a thread per request: a kept connection would never be reused."""
+    code = "from django.conf import settings; print(settings.DATABASES['default']['CONN_MAX_AGE'])"
+    result = manage("shell", "--no-imports", "-c", code, **{"CONN_MAX_AGE": "", **env})
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [expected]
+
+
 @pytest.mark.django_db
 def test_setup_demo_refuses_in_production(settings):
     from django.core.management import CommandError, call_command

@@ -8,18 +8,28 @@ Logged-in users always get a fresh page: what they see depends on who they are. 
 a page that are the same for every viewer (a person's publications, a list's results) are kept
 as *fragments* under the same generation (`cached_fragment`), so a member's page is built from
 them, and a write invalidates them exactly like the pages.
+
+Fragments of HTML are kept as UTF-8 bytes (`Fragment`) and a page that shows them is rendered
+with `render_page`, which renders the page's own template around markers and splices the bytes
+in: a member's request then neither decodes the fragment from the cache nor encodes it again
+(a prolific author's 1.2 MB profile cost a member 2.5 ms of 7 that way).
 """
 
 import functools
 import hashlib
+import re
+import secrets
 from collections.abc import Mapping, Sequence
+from contextvars import ContextVar
 
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
-from django.http import QueryDict
+from django.http import HttpResponse, QueryDict
+from django.template.loader import render_to_string
 from django.utils.cache import patch_vary_headers
 from django.utils.http import urlencode
+from django.utils.safestring import SafeString
 
 from lab.core.records import LAB_APPS
 
@@ -63,6 +73,68 @@ def cached_fragment(key_parts, build, timeout=None):
         value = build()
         cache.set(key, value, settings.PAGE_CACHE_SECONDS if timeout is None else timeout)
     return value
+
+
+# The fragments a render_page() call has met so far, in order; None outside one.
+_spliced: ContextVar[list[bytes] | None] = ContextVar("lab_spliced_fragments", default=None)
+# Random per process, so no text of a template or a record can be taken for a marker.
+_MARKER = secrets.token_hex(8)
+_MARKER_RE = re.compile(rb"<!--%s:(\d+)-->" % _MARKER.encode())
+
+
+class Fragment:
+    """A part of a page rendered once (with auto-escaping) and kept as UTF-8 bytes.
+
+    In a template it renders as its HTML; inside `render_page` as a marker that the page's
+    bytes replace, so a large fragment is never decoded or re-encoded per request. Pickled as
+    its bytes (the cache then copies them instead of decoding UTF-8)."""
+
+    __slots__ = ("html",)
+
+    def __init__(self, html: bytes):
+        self.html = html
+
+    @classmethod
+    def render(cls, template_name: str, context: dict) -> "Fragment":
+        """``template_name`` rendered without the request (nothing of the viewer gets in),
+        without the template file's final newline."""
+        return cls(render_to_string(template_name, context).removesuffix("\n").encode())
+
+    def __reduce__(self):
+        return (Fragment, (self.html,))
+
+    def __bool__(self) -> bool:
+        return bool(self.html)
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, Fragment) and other.html == self.html
+
+    __hash__ = None
+
+    def __str__(self) -> SafeString:
+        pieces = _spliced.get()
+        if pieces is None:
+            return SafeString(self.html.decode())
+        pieces.append(self.html)
+        return SafeString(f"<!--{_MARKER}:{len(pieces) - 1}-->")
+
+    __html__ = __str__
+
+
+def render_page(request, template_name: str, context: dict, status: int = 200) -> HttpResponse:
+    """Like ``django.shortcuts.render``, with the page's `Fragment` values spliced in as bytes."""
+    pieces: list[bytes] = []
+    token = _spliced.set(pieces)
+    try:
+        html = render_to_string(template_name, context, request)
+    finally:
+        _spliced.reset(token)
+    content = html.encode()
+    if pieces:
+        chunks = _MARKER_RE.split(content)  # text, index, text, index, ..., text
+        chunks[1::2] = [pieces[int(index)] for index in chunks[1::2]]
+        content = b"".join(chunks)
+    return HttpResponse(content, status=status)
 
 
 def _bump() -> None:
