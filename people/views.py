@@ -88,12 +88,6 @@ def _people_filter(request) -> tuple[Institution | None, str, PersonFilter]:
     return lab, group, PersonFilter(request.GET, queryset=people)
 
 
-def _fragment(template: str, context: dict) -> Fragment:
-    """A part of a page that is the same for every viewer, rendered on its own (without the
-    template file's final newline) and without the request: nothing of the viewer gets in."""
-    return Fragment.render(template, context)
-
-
 def _people_list_parts(request) -> dict:
     lab, group, person_filter = _people_filter(request)
     page = Paginator(
@@ -116,7 +110,7 @@ def _people_list_parts(request) -> dict:
     return {
         "lab": lab is not None,
         "group_label": GROUPS[group],
-        "body": _fragment("people/includes/person_list_body.html", context),
+        "body": Fragment.render("people/includes/person_list_body.html", context),
     }
 
 
@@ -163,9 +157,9 @@ def _profile_parts(slug: str) -> dict:
             email=person.email,
             user_id=person.user_id,
         ),
-        "meta": _fragment("people/includes/profile_meta.html", context),
-        "head": _fragment("people/includes/profile_head.html", context),
-        "body": _fragment("people/includes/profile_body.html", context),
+        "meta": Fragment.render("people/includes/profile_meta.html", context),
+        "head": Fragment.render("people/includes/profile_head.html", context),
+        "body": Fragment.render("people/includes/profile_body.html", context),
     }
 
 
@@ -268,5 +262,5 @@ def _institution_parts(slug: str) -> dict:
         "institution": Institution(
             pk=institution.pk, name=institution.name, short_name=institution.short_name
         ),
-        "body": _fragment("people/includes/institution_body.html", context),
+        "body": Fragment.render("people/includes/institution_body.html", context),
     }
