@@ -8,6 +8,7 @@ from publications.models import Paper, Venue
 from tests.factories import (
     AuthorshipFactory,
     InstitutionFactory,
+    KeywordFactory,
     PaperFactory,
     PersonFactory,
     RoleFactory,
@@ -286,3 +287,15 @@ def test_venue_filter_by_kind_and_text():
     assert venues({"q": "systems"}) == ["nsdi", "tpds"]
     assert venues({"q": "sigmod"}) == ["sigmod"]
     assert venues({"q": "systems", "kind": "conference"}) == ["nsdi"]
+
+
+def test_paper_filter_by_keyword_lists_the_papers_tagged_with_it():
+    gpu, other = KeywordFactory(name="GPU", slug="gpu"), KeywordFactory(name="RDMA", slug="rdma")
+    PaperFactory(slug="tagged-gpu", year=2024).keywords.add(gpu)
+    PaperFactory(slug="tagged-both", year=2023).keywords.add(gpu, other)
+    PaperFactory(slug="tagged-other", year=2022).keywords.add(other)
+    PaperFactory(slug="untagged", year=2021)
+
+    assert filtered({"keyword": "gpu"}) == ["tagged-gpu", "tagged-both"]
+    assert filtered({"keyword": "rdma"}) == ["tagged-both", "tagged-other"]
+    assert len(filtered({})) == 4
