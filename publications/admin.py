@@ -1,12 +1,18 @@
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.utils import quote
 from django.contrib.admin.views.main import ChangeList
 from django.db import transaction
 from django.db.models import Count
 from django.urls import reverse
+from django.utils.functional import cached_property
 from django.utils.html import format_html, format_html_join
 
-from lab.core.admin import PrefetchedAutocompleteInlineMixin, SafeImportExportMixin
+from lab.core.admin import (
+    PrefetchedAutocompleteInlineMixin,
+    SafeImportExportMixin,
+    boolean_column,
+)
 from lab.core.curation_admin import CurationAdmin
 from people.admin import PersonAdmin
 from people.matching import PersonMatcher
@@ -39,6 +45,7 @@ from publications.services import (
     paper_revert,
     paper_set_authorships,
     paper_set_byline,
+    printed_bylines,
     venue_merge,
     venue_merge_plan,
 )
@@ -220,14 +227,38 @@ class PaperAdminForm(forms.ModelForm):
         return byline
 
 
+#: Stands for a row's pk in the change form's URL (PaperChangeList.url_for_result).
+_PK_MARK = "__pk__"
+
+
 class PaperChangeList(ChangeList):
-    """The change list's rows load what its columns show (Paper.objects.for_changelist): the
-    byline rows with only what a byline prints, no awards or keywords (get_queryset's
-    for_list(), which the change form and actions keep)."""
+    """The change list's rows load what its columns show: the paper with its venue (no awards,
+    keywords or versions: get_queryset's for_list() is for the change form and actions), and
+    the byline column from one query of the page's byline rows as plain values
+    (``printed_bylines``)."""
 
     def get_queryset(self, request, exclude_parameters=None):
         queryset = super().get_queryset(request, exclude_parameters)
-        return queryset.prefetch_related(None).for_changelist()
+        return queryset.prefetch_related(None).select_related("venue")
+
+    def get_results(self, request):
+        super().get_results(request)
+        papers = list(self.result_list)  # the page's rows: the queryset keeps them
+        bylines = printed_bylines([paper.pk for paper in papers])
+        for paper in papers:
+            paper.printed_byline = bylines.get(paper.pk, "")
+
+    @cached_property
+    def _change_url(self) -> str:
+        return reverse(
+            f"admin:{self.opts.app_label}_{self.opts.model_name}_change",
+            args=(_PK_MARK,),
+            current_app=self.model_admin.admin_site.name,
+        )
+
+    def url_for_result(self, result):
+        """Django's link to a row's change form, from one ``reverse()`` per page, not per row."""
+        return self._change_url.replace(_PK_MARK, str(quote(getattr(result, self.pk_attname))))
 
 
 @admin.register(Paper)
@@ -237,7 +268,15 @@ class PaperAdmin(BibtexImportAdminMixin, SafeImportExportMixin, CurationAdmin):
     duplicates_of = staticmethod(paper_suggestions)
     resource_classes = [PaperAdminResource]
     form = PaperAdminForm
-    list_display = ["title", "byline", "venue", "year", "status", "selected", "authors_complete"]
+    list_display = [
+        "title",
+        "byline",
+        "venue",
+        "year",
+        "status",
+        boolean_column(Paper, "selected"),
+        boolean_column(Paper, "authors_complete"),
+    ]
     list_filter = ["status", "year", "venue__kind", "venue", "selected", "authors_complete"]
     list_select_related = ["venue"]
     search_fields = [
@@ -374,7 +413,8 @@ class PaperAdmin(BibtexImportAdminMixin, SafeImportExportMixin, CurationAdmin):
 
     @admin.display(description="authors")
     def byline(self, obj):
-        return paper_byline(obj)
+        printed = getattr(obj, "printed_byline", None)  # set by PaperChangeList
+        return paper_byline(obj) if printed is None else printed
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)

@@ -163,9 +163,16 @@ def verbatim_field(name: str, value: str) -> list[tuple[str, str]]:
     return [(name, "{" + verbatim(value) + "}")] if value else []
 
 
+_NOT_KEY_CHARACTER = re.compile(r"[^a-z0-9]")
+
+
+@functools.lru_cache(maxsize=16384)
 def _ascii_word(text: str) -> str:
+    """``text`` as a citation key spells it: accents dropped, lower case, letters and digits.
+    Kept per process for the words most seen (family names and titles' first words repeat
+    across a lab's papers; an export of 20,000 papers asks for about 40,000)."""
     decomposed = unicodedata.normalize("NFKD", text)
-    return re.sub(r"[^a-z0-9]", "", decomposed.encode("ascii", "ignore").decode().lower())
+    return _NOT_KEY_CHARACTER.sub("", decomposed.encode("ascii", "ignore").decode().lower())
 
 
 # --- The records: one paper with what a citation of it needs ----------------------------------
@@ -432,7 +439,7 @@ def _keyword_ordering() -> list:
 
 def base_key(family: str, year: int | None, title: str, slug: str) -> str:
     """``hu2024characterization``: first author's family name, year, first real title word."""
-    words = [_ascii_word(w) for w in _KEY_SPLIT.split(title)]
+    words = (_ascii_word(w) for w in _KEY_SPLIT.split(title))  # read up to the first real one
     first_word = next((w for w in words if w and w not in KEY_STOPWORDS), "")
     key = f"{_ascii_word(family)}{year or ''}{first_word}"
     return key or slug

@@ -252,13 +252,6 @@ class PaperQuerySet(SlugQuerySet):
             .with_versions()
         )
 
-    def for_changelist(self):
-        """The admin's change list: the venue and the byline as for_display() loads it, and
-        nothing the list does not show (no awards, keywords or versions)."""
-        return self.select_related("venue").prefetch_related(
-            Prefetch("authorships", queryset=_printed_byline())
-        )
-
     def for_detail(self):
         """A paper's page: what a list shows, plus the venue's publisher and the paper's other
         versions."""

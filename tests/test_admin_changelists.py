@@ -6,13 +6,18 @@ hierarchy scanning every row, people's paper counts without grouping every bylin
 import pytest
 from django import forms
 from django.contrib.admin import helpers, site
+from django.contrib.admin.templatetags.admin_list import _boolean_icon
+from django.contrib.admin.views.main import ChangeList
 from django.db import connection
+from django.db.models.signals import post_init
+from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
+from lab.core.admin import boolean_icon
 from people.models import Person
-from publications.models import Paper
+from publications.models import Authorship, Paper
 from tests.factories import AuthorshipFactory, PaperFactory, PersonFactory
 
 pytestmark = pytest.mark.django_db
@@ -60,6 +65,57 @@ def test_the_paper_change_list_reads_only_what_its_columns_show(lab, lab_admin_c
     byline = [sql for sql in statements if 'FROM "publications_authorship"' in sql]
     assert len(byline) == 1 and '"people_person"."email"' not in byline[0]
     assert response.content.decode().count(lab[0].name) == 4  # each paper's byline
+
+
+def test_the_paper_change_list_makes_no_byline_objects(lab, lab_admin_client):
+    """The byline column is written from plain values (publications.services.printed_bylines),
+    as the papers' own bylines print: marks, printed names, a paper without authors empty."""
+    first = Authorship.objects.filter(person=lab[1]).select_related("paper").first()
+    first.printed_name, first.equal_contribution = "P. Printed", True
+    first.save()
+    lonely = PaperFactory(title="No authors yet")
+    made = []
+
+    def count(sender, **kwargs):
+        made.append(sender)
+
+    for model in (Authorship, Person):
+        post_init.connect(count, sender=model)
+    try:
+        response = lab_admin_client.get("/admin/publications/paper/")
+    finally:
+        for model in (Authorship, Person):
+            post_init.disconnect(count, sender=model)
+
+    assert made == []
+    rows = {paper.pk: paper.printed_byline for paper in response.context["cl"].result_list}
+    for paper in Paper.objects.for_list():
+        assert rows[paper.pk] == site._registry[Paper].byline(
+            Paper.objects.for_list().get(pk=paper.pk)
+        )
+    assert "P. Printed*" in rows[first.paper.pk]
+    assert rows[lonely.pk] == ""
+
+
+@pytest.mark.parametrize("value", [True, False, None])
+def test_a_boolean_cell_is_django_s_own_icon(value):
+    assert boolean_icon(value) == _boolean_icon(value)
+    with override_settings(STATIC_URL="/elsewhere/"):
+        assert boolean_icon(value) == _boolean_icon(value)
+        assert "/elsewhere/admin/img/" in boolean_icon(value)
+    assert boolean_icon(value) == _boolean_icon(value)
+
+
+def test_the_paper_change_list_links_each_row_as_django_does(lab, rf, lab_admin):
+    request = rf.get("/admin/publications/paper/")
+    request.user = lab_admin
+    model_admin = site._registry[Paper]
+    changelist = model_admin.get_changelist_instance(request)
+
+    assert len(changelist.result_list) == 4
+    for paper in changelist.result_list:
+        assert changelist.url_for_result(paper) == ChangeList.url_for_result(changelist, paper)
+        assert changelist.url_for_result(paper) == f"/admin/publications/paper/{paper.pk}/change/"
 
 
 def test_people_s_paper_counts_are_right_without_grouping_byline_rows(lab, lab_admin_client):

@@ -1,15 +1,21 @@
 """Admin building blocks shared by the lab's apps."""
 
+import functools
 from collections.abc import Iterable, Iterator
 
 from django import forms
-from django.contrib import messages
+from django.contrib import admin, messages
 from django.contrib.admin.widgets import AutocompleteSelect, AutocompleteSelectMultiple
 from django.core import signing
 from django.core.exceptions import PermissionDenied
+from django.core.signals import setting_changed
+from django.db import models
+from django.dispatch import receiver
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
+from django.templatetags.static import static
 from django.urls import reverse
+from django.utils.html import format_html
 from import_export.admin import ExportActionMixin, ImportMixin
 from import_export.formats import base_formats
 from import_export.forms import ConfirmImportForm, ExportForm, ImportForm
@@ -24,6 +30,34 @@ from lab.core.spreadsheets import (
     xlsx_bytes,
 )
 from lab.core.uploads import SafeCSV, SafeXLSX, UploadError, check_upload_size
+
+
+@functools.cache
+def boolean_icon(value: bool | None) -> str:
+    """Django admin's yes/no/unknown icon for a boolean cell, as its change lists write it,
+    built once per process: ``static()`` looks the icon up in the static files' manifest and
+    joins its URL for every cell (200 times on a page of papers with two such columns)."""
+    name = {True: "yes", False: "no", None: "unknown"}[value]
+    return format_html('<img src="{}" alt="{}">', static(f"admin/img/icon-{name}.svg"), value)
+
+
+@receiver(setting_changed)
+def _forget_icons(*, setting, **kwargs):
+    if setting in ("STATIC_URL", "STORAGES"):
+        boolean_icon.cache_clear()
+
+
+def boolean_column(model: type[models.Model], field: str):
+    """A ``list_display`` column of a boolean ``field`` as the admin shows one (its icon, its
+    header, sortable), with the icon from ``boolean_icon``."""
+    verbose_name = model._meta.get_field(field).verbose_name
+
+    @admin.display(description=verbose_name, ordering=field)
+    def column(obj):
+        return boolean_icon(getattr(obj, field))
+
+    column.__name__ = field  # the column's CSS class: column-<field>, as for the field itself
+    return column
 
 
 class _PrefetchedChoicesMixin:

@@ -20,6 +20,7 @@ from publications.services.bylines import (
     paper_set_authorships,
     paper_set_byline,
     papers_set_authorships,
+    printed_bylines,
 )
 from publications.services.curation import (
     paper_byline_at,
@@ -61,6 +62,7 @@ __all__ = [
     "paper_set_keywords",
     "papers_set_authorships",
     "papers_set_keywords",
+    "printed_bylines",
     "split_keywords",
     "venue_merge",
     "venue_merge_plan",

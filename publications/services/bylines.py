@@ -3,7 +3,8 @@
 from collections import Counter
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from operator import attrgetter
+from itertools import groupby
+from operator import attrgetter, itemgetter
 
 from django.db import transaction
 from django.db.models import F, Prefetch
@@ -64,6 +65,24 @@ def paper_byline(paper: Paper, *, matcher: PersonMatcher | None = None) -> str:
         return matcher is not None and not matcher.is_unambiguous(entry.name, people[entry.slug])
 
     return format_byline([authorship_entry(a) for a in authorships], with_slug=with_slug)
+
+
+def printed_bylines(paper_ids: Collection[int]) -> dict[int, str]:
+    """The one-line bylines of the papers ``paper_ids`` (as ``paper_byline`` writes them
+    without a matcher), by paper id, from one query of plain values: a change list's 100 papers
+    have some 600 byline rows, which as Authorship and Person objects cost more than the
+    rest of the page. A paper without authors is left out."""
+    rows = (
+        filter_in(Authorship.objects.all(), "paper", list(paper_ids))
+        .order_by("paper_id", "position")
+        .values_list("paper_id", "printed_name", "person__name", "person__slug", *MARK_FIELDS)
+    )
+    return {
+        paper_id: format_byline(
+            BylineEntry(printed or name, slug, *marks) for _, printed, name, slug, *marks in group
+        )
+        for paper_id, group in groupby(rows, itemgetter(0))
+    }
 
 
 def byline_resolve(
