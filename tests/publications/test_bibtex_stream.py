@@ -33,6 +33,8 @@ from publications.bibtex import (
     bibtex_export,
     bibtex_fields,
     bibtex_name,
+    cited_papers,
+    key_pass,
     papers_to_bibtex,
     record_type,
     records_key_pass,
@@ -41,7 +43,7 @@ from publications.bibtex import (
 from publications.csl import _items_text, csl_export, csl_item, papers_to_csl
 from publications.enums import PaperStatus, VenueKind
 from publications.exports import papers_response
-from publications.models import Keyword, Paper
+from publications.models import Authorship, Keyword, Paper, PaperAward
 from tests.factories import (
     AuthorshipFactory,
     KeywordFactory,
@@ -228,6 +230,27 @@ def test_streamed_seed_export_is_the_instances_export_byte_for_byte():
     assert json.loads("".join(csl_export(queryset).chunks)) == papers_to_csl(
         list(queryset.for_list())
     )
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("sort", ["newest", "oldest", "title", "venue"])
+def test_a_short_list_s_grouped_rows_are_the_long_list_s_streams(sort):
+    """Up to a chunk of papers, the related rows are read by paper and grouped in memory; past
+    it, streamed in the papers' order: both give the same records (seed data: marks, printed
+    names, keywords, awards, abstracts)."""
+    call_command("loaddata", "lab", verbosity=0)
+    queryset = Paper.objects.sorted_by(sort)
+    passed = key_pass(queryset)
+    options = {"abstracts": True, "awards": True}
+
+    grouped = list(cited_papers(queryset, passed, **options))
+    streamed = list(cited_papers(queryset, passed, chunk_size=len(passed.keys) - 1, **options))
+
+    assert grouped == streamed
+    assert [p.pk for p in grouped] == list(queryset.values_list("pk", flat=True))
+    assert sum(len(p.authors) for p in grouped) == Authorship.objects.count()
+    assert sum(len(p.keywords) for p in grouped) == Paper.keywords.through.objects.count()
+    assert sum(len(p.awards) for p in grouped) == PaperAward.objects.count() > 0
 
 
 _db_name = st.lists(_name_word, min_size=1, max_size=2).map(" ".join)
