@@ -233,9 +233,9 @@ _PK_MARK = "__pk__"
 
 class PaperChangeList(ChangeList):
     """The change list's rows load what its columns show: the paper with its venue (no awards,
-    keywords or versions: get_queryset's for_list() is for the change form and actions), and
-    the byline column from one query of the page's byline rows as plain values
-    (``printed_bylines``)."""
+    keywords or versions; the change form keeps get_queryset's for_list()), and the byline
+    column from one query of the page's byline rows as plain values (``printed_bylines``).
+    Actions get this queryset too: each reads what it needs itself."""
 
     def get_queryset(self, request, exclude_parameters=None):
         queryset = super().get_queryset(request, exclude_parameters)
