@@ -40,9 +40,8 @@ from publications.bibtex import (
     batched,
     bibtex_fields,
     bibtex_name,
-    cited_papers,
+    cited_export,
     entry_text,
-    key_pass,
     latex_escape,
     record_key,
     record_type,
@@ -102,10 +101,10 @@ def alfolio_entries(
 
 def alfolio_export(papers: QuerySet, *, page_url: Callable[[str], str]) -> Export:
     """The papers.bib of ``papers`` in their order; ``page_url(slug)``: the address of a
-    paper's page on this site (for ``html``). The key pass runs now (one query), the entries
-    are written as ``chunks`` is consumed (four more: papers, byline, keywords, awards)."""
-    passed = key_pass(papers)
-    entries = alfolio_entries(cited_papers(papers, passed, awards=True), passed, page_url)
+    paper's page on this site (for ``html``). ``cited_export`` with the awards: a short list
+    read now, a long one keyed now and written as ``chunks`` is consumed."""
+    passed, records = cited_export(papers, awards=True)
+    entries = alfolio_entries(records, passed, page_url)
     return Export(len(passed.keys), _with_front_matter(batched(entries, "\n\n")))
 
 

@@ -38,15 +38,17 @@ How it is written. The file is what bibtexparser 2's writer gives for these entr
 indent, values in braces, month macros bare, values aligned one column past the longest field
 name of the whole file, two blank lines between entries), but it is written here, entry by
 entry, from plain values: ``bibtex_export(papers)`` reads a queryset in a constant number of
-queries and memory, whatever its length:
+queries and memory, whatever its length (``cited_export``):
 
-1. the key pass: one query of small tuples per paper (pk, slug, year, title, the first author's
-   names, and whether the paper has the fields that set the alignment: an arXiv id, a venue of
-   each kind, keywords...) gives every paper's citation key and the file's value column;
-2. the papers (with their venue's name, short name and kind), their byline rows (with the
-   names of the people) and their keywords are read as ``values_list`` tuples by three
-   streamed queries that follow the same paper order and are merged here (as
-   publications.rows does for spreadsheets) into one ``CitedPaper`` at a time.
+- a short list (at most ``SHORT_LIST`` papers) is read whole: its papers in their order (with
+  their venue's name, short name and kind), then their byline rows (with the names of the
+  people) and keywords by paper, grouped here; the keys come from the records;
+- a longer one is streamed: the key pass (one query of small tuples per paper: pk, slug, year,
+  title, the first author's names, and whether the paper has the fields that set the
+  alignment: an arXiv id, a venue of each kind, keywords...) gives every paper's citation key
+  and the file's value column; then the papers, their byline rows and their keywords are read
+  as ``values_list`` tuples by three streamed queries that follow the same paper order and are
+  merged here (as publications.rows does for spreadsheets) into one ``CitedPaper`` at a time.
 
 No model instance is built for a paper or an author; a person's name is split once per export
 (``name_parts``, cached by person and printed name). ``papers_to_bibtex`` and
@@ -102,6 +104,8 @@ KEY_STOPWORDS = frozenset(
 )
 #: Rows fetched from the database at a time by the streamed queries.
 CHUNK_SIZE = 2000
+#: A file of at most this many papers is read whole before it is written (``cited_export``).
+SHORT_LIST = CHUNK_SIZE
 #: Text handed to the response at a time: a few entries per write, not one write per entry.
 TEXT_CHUNK = 64 * 1024
 _LATEX_SPECIAL = {
@@ -372,34 +376,18 @@ def _by_paper(rows: Iterable[tuple]) -> dict[int, list[tuple]]:
     return {pk: list(group) for pk, group in groupby(rows, itemgetter(0))}
 
 
-def cited_papers(
-    papers: QuerySet,
-    passed: "KeyPass",
-    *,
-    abstracts: bool = False,
-    awards: bool = False,
-    chunk_size: int = CHUNK_SIZE,
-) -> Iterator[CitedPaper]:
-    """``papers`` as CitedPaper records, in their order, from three streamed queries (papers
-    with their venue, byline rows with their people, keywords; a fourth for ``awards``), each
-    fetched ``chunk_size`` rows at a time. ``abstracts``: read them (else "").
+def _paper_columns(abstracts: bool) -> tuple:
+    """What a CitedPaper reads of a paper and its venue; ``abstracts``: read them (else "")."""
+    return (*PAPER_COLUMNS, "abstract" if abstracts else Value(""), *VENUE_COLUMNS)
 
-    ``passed`` is the key pass of ``papers``, which has read their pks: each stream looks those
-    pks up (``filter_in``: one parameter, an index look-up per paper) instead of repeating
-    ``papers``' filter, which for a person's works on 20,000 papers is a ``works()`` exclusion
-    and a byline join that PostgreSQL computed again for each stream (45 to 120 ms each). The
-    file is also the papers of one moment: one added since the pass is left out."""
-    own, related = _orderings(_plain(papers), "paper")
-    pks = list(passed.keys)
-    papers = filter_in(Paper.objects.all(), Paper._meta.pk.name, pks)
 
-    abstract = "abstract" if abstracts else Value("")
-    paper_rows = (
-        papers.order_by(*own)
-        .values_list(*PAPER_COLUMNS, abstract, *VENUE_COLUMNS)
-        .iterator(chunk_size=chunk_size)
-    )
-    # Each related query with the order of its rows within a paper.
+def _related_queries(pks: list[int], awards: bool) -> list[tuple[QuerySet, list]]:
+    """The related rows of the papers ``pks`` a CitedPaper reads (byline rows with their
+    people, keywords; awards), each with the order of its rows within a paper. Each looks the
+    pks up (``filter_in``: one parameter, an index look-up per paper) instead of repeating the
+    list's filter, which for a person's works on 20,000 papers is a ``works()`` exclusion and
+    a byline join that PostgreSQL computed again for each query (45 to 120 ms each); the file
+    is also the papers of one moment: one added since the pks were read is left out."""
     queries = [
         (
             filter_in(Authorship.objects.all(), "paper", pks).values_list(
@@ -427,18 +415,11 @@ def cited_papers(
                 ["title"],
             )
         )
-    if len(pks) <= chunk_size:
-        # A short list (a person's papers, a venue's): the related rows read by paper, not in
-        # the papers' order (a join to the papers and a sort of every row in the database,
-        # a third of the time of a person's BibTeX), and grouped here, a chunk's worth.
-        groups = [_by_paper(query.order_by("paper_id", *within)) for query, within in queries]
-        merged = ((values, [group.get(values[0], []) for group in groups]) for values in paper_rows)
-    else:
-        streams = [
-            query.order_by(*related, *within).iterator(chunk_size=chunk_size)
-            for query, within in queries
-        ]
-        merged = _merged(paper_rows, *streams)
+    return queries
+
+
+def _records(merged: Iterable[tuple[tuple, list[list[tuple]]]]) -> Iterator[CitedPaper]:
+    """CitedPaper records from (paper values, [its byline rows, keyword rows, award rows])."""
     names: dict[tuple[int, str], tuple[str, str]] = {}
     for values, (byline, tags, *prizes) in merged:
         authors = []
@@ -449,6 +430,62 @@ def cited_papers(
             authors.append(Author(parts[0], parts[1], _MASK_SIGNS[row[6]]))
         titles = [title for _, title in prizes[0]] if prizes else []
         yield CitedPaper(*values, authors, [name for _, name in tags], titles)
+
+
+def cited_papers(
+    papers: QuerySet,
+    passed: "KeyPass",
+    *,
+    abstracts: bool = False,
+    awards: bool = False,
+    chunk_size: int = CHUNK_SIZE,
+) -> Iterator[CitedPaper]:
+    """``papers`` as CitedPaper records, in their order, from three streamed queries (papers
+    with their venue, byline rows with their people, keywords; a fourth for ``awards``), each
+    fetched ``chunk_size`` rows at a time, in the papers' order. ``passed`` is the key pass of
+    ``papers``, which has read their pks: the queries look those up (``_related_queries``).
+    ``abstracts``: read them (else "")."""
+    own, related = _orderings(_plain(papers), "paper")
+    pks = list(passed.keys)
+    paper_rows = (
+        filter_in(Paper.objects.all(), Paper._meta.pk.name, pks)
+        .order_by(*own)
+        .values_list(*_paper_columns(abstracts))
+        .iterator(chunk_size=chunk_size)
+    )
+    streams = [
+        query.order_by(*related, *within).iterator(chunk_size=chunk_size)
+        for query, within in _related_queries(pks, awards)
+    ]
+    yield from _records(_merged(paper_rows, *streams))
+
+
+def cited_export(
+    papers: QuerySet, *, abstracts: bool = False, awards: bool = False
+) -> tuple["KeyPass", Iterator[CitedPaper]]:
+    """The key pass of ``papers`` and their CitedPaper records in their order, for a file.
+
+    A list of at most ``SHORT_LIST`` papers (a person's papers, a venue's, a small lab's) is
+    read now and whole: its papers in their order, then their related rows by paper
+    (``_related_queries``: by pk and position, grouped here, never sorted into the papers'
+    order by the database), three queries or four with awards; its keys are made from the
+    records (``records_key_pass``). A longer list is keyed by ``key_pass`` and streamed by
+    ``cited_papers`` in constant memory: five queries or six, the first of them the list's
+    first ``SHORT_LIST`` + 1 papers, read to find it long and dropped."""
+    own, _ = _orderings(_plain(papers), "paper")
+    head = list(
+        _plain(papers).order_by(*own).values_list(*_paper_columns(abstracts))[: SHORT_LIST + 1]
+    )
+    if len(head) > SHORT_LIST:
+        passed = key_pass(papers)
+        return passed, cited_papers(papers, passed, abstracts=abstracts, awards=awards)
+    pks = [values[0] for values in head]
+    groups = [
+        _by_paper(query.order_by("paper_id", *within))
+        for query, within in _related_queries(pks, awards)
+    ]
+    records = list(_records((values, [g.get(values[0], []) for g in groups]) for values in head))
+    return records_key_pass(records), iter(records)
 
 
 def _keyword_ordering() -> list:
@@ -810,10 +847,11 @@ def bibtex_entries(records: Iterable[CitedPaper], passed: KeyPass) -> Iterator[s
 
 
 def bibtex_export(papers: QuerySet) -> Export:
-    """The .bib file of ``papers`` in their order: the key pass runs now (one query), the
-    entries are written as ``chunks`` is consumed (three more queries), in constant memory."""
-    passed = key_pass(papers)
-    entries = bibtex_entries(cited_papers(papers, passed), passed)
+    """The .bib file of ``papers`` in their order (``cited_export``: a short list read now,
+    a long one keyed now and its entries written as ``chunks`` is consumed, in constant
+    memory)."""
+    passed, records = cited_export(papers)
+    entries = bibtex_entries(records, passed)
     return Export(len(passed.keys), batched(entries, "\n\n"))
 
 

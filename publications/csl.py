@@ -12,8 +12,8 @@ paper's own publisher, which replaces a preprint server's name there), ``collect
 paper's page (or its arXiv abstract); its other links are not citation data and are left out.
 
 ``csl_export(papers)`` writes the file as ``json.dumps(items, ensure_ascii=False, indent=2)``
-would, item by item, from the plain rows of publications.bibtex (``key_pass``, then
-``cited_papers`` with the abstracts): a constant number of queries and constant memory.
+would, item by item, from the plain rows of publications.bibtex (``cited_export`` with the
+abstracts): a constant number of queries and constant memory.
 """
 
 import json
@@ -26,9 +26,8 @@ from publications.bibtex import (
     Export,
     KeyPass,
     batched,
+    cited_export,
     cited_paper,
-    cited_papers,
-    key_pass,
     record_key,
     records_key_pass,
 )
@@ -134,10 +133,10 @@ def _items_text(records: Iterable[CitedPaper], passed: KeyPass) -> Iterator[str]
 
 
 def csl_export(papers: QuerySet) -> Export:
-    """The CSL-JSON file of ``papers`` in their order: the key pass runs now (one query), the
-    items are written as ``chunks`` is consumed (three more queries), in constant memory."""
-    passed = key_pass(papers)
-    items = _items_text(cited_papers(papers, passed, abstracts=True), passed)
+    """The CSL-JSON file of ``papers`` in their order (``cited_export``: a short list read
+    now, a long one keyed now and written as ``chunks`` is consumed, in constant memory)."""
+    passed, records = cited_export(papers, abstracts=True)
+    items = _items_text(records, passed)
     return Export(len(passed.keys), batched(items))
 
 

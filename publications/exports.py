@@ -108,8 +108,8 @@ CITATION_EXPORTS: dict[str, tuple[str, Callable[[QuerySet, object], Export]]] = 
 
 def _citations_response(papers: QuerySet[Paper], fmt: str, *, filename: str, request):
     """The file whole when it has fewer than STREAM_FROM_PAPERS papers, else a stream; the
-    same bytes and queries either way (publications.bibtex: the key pass runs here, the rest
-    as the file is read)."""
+    same bytes and queries either way (publications.bibtex.cited_export: a short list is read
+    here, a long one keyed here and read as the file is sent)."""
     content_type, export = CITATION_EXPORTS[fmt]
     count, chunks = export(papers, request)
     if count < STREAM_FROM_PAPERS:

@@ -20,7 +20,7 @@ unpacked at the root of the site (docs/exports.md, "Hugo Blox"):
   note gives it ("To appear", "Under review", "Preprint"), the public note and the awards.
 
 The zip is written to a spooled temporary file (in memory up to ``SPOOL_BYTES``, on disk past
-it) from the streamed plain rows of the citation exports (the key pass, then four queries
+it) from the plain rows of the citation exports (``cited_export``: a constant number of queries
 whatever the number of papers), so its memory does not grow with the list. Its entries carry a
 fixed date, so the same records give the same bytes.
 """
@@ -36,8 +36,7 @@ from publications.bibtex import (
     CitedPaper,
     KeyPass,
     bibtex_entries,
-    cited_papers,
-    key_pass,
+    cited_export,
     status_note,
     widest_field,
 )
@@ -140,10 +139,10 @@ def _file(archive: zipfile.ZipFile, name: str, text: str) -> None:
 
 
 def bundles(papers: QuerySet, page_url: Callable[[str], str]) -> Iterator[tuple[str, str, str]]:
-    """(folder, index.md, cite.bib) of each paper, in the list's order: the key pass, then the
-    four streams of the citation exports."""
-    passed = key_pass(papers)
-    for p in cited_papers(papers, passed, abstracts=True, awards=True):
+    """(folder, index.md, cite.bib) of each paper, in the list's order, as the citation
+    exports read them (``cited_export`` with the abstracts and awards)."""
+    passed, records = cited_export(papers, abstracts=True, awards=True)
+    for p in records:
         yield f"{SECTION}/{p.slug}", page_text(p, page_url(p.slug)), cite_bib(p, passed.keys)
 
 

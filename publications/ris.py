@@ -35,9 +35,8 @@ from publications.bibtex import (
     Export,
     KeyPass,
     batched,
+    cited_export,
     cited_paper,
-    cited_papers,
-    key_pass,
     record_key,
     record_type,
     records_key_pass,
@@ -143,10 +142,10 @@ def _records_text(records: Iterable[CitedPaper], passed: KeyPass) -> Iterator[st
 
 
 def ris_export(papers: QuerySet) -> Export:
-    """The .ris file of ``papers`` in their order: the key pass runs now (one query), the
-    records are written as ``chunks`` is consumed (three more queries), in constant memory."""
-    passed = key_pass(papers)
-    records = _records_text(cited_papers(papers, passed, abstracts=True), passed)
+    """The .ris file of ``papers`` in their order (``cited_export``: a short list read now, a
+    long one keyed now and written as ``chunks`` is consumed, in constant memory)."""
+    passed, cited = cited_export(papers, abstracts=True)
+    records = _records_text(cited, passed)
     return Export(len(passed.keys), batched(records))
 
 

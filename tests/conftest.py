@@ -19,6 +19,23 @@ def pytest_runtest_setup(item):
         pytest.skip("SQLite only: runs in the suite's SQLite run")
 
 
+#: Queries of a citation export (publications.bibtex.cited_export), by whether the list is
+#: read whole (at most SHORT_LIST papers) or streamed: papers, byline rows, keywords; a long list
+#: adds its first papers read to find it long and the key pass. One more with the awards.
+CITATION_QUERIES = {"short": 3, "long": 5}
+
+
+@pytest.fixture(params=["short", "long"])
+def list_length(request, monkeypatch):
+    """Each citation export runs twice: its list read whole, and streamed as a long list is
+    (``SHORT_LIST`` 0: every list is long)."""
+    if request.param == "long":
+        from publications import bibtex
+
+        monkeypatch.setattr(bibtex, "SHORT_LIST", 0)
+    return request.param
+
+
 @pytest.fixture(autouse=True)
 def empty_cache():
     """Every test starts with an empty cache: the page cache must not carry pages (or the

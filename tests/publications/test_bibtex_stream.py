@@ -25,7 +25,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pylatexenc.latex2text import LatexNodes2Text
 
-from publications import exports
+from publications import bibtex, exports
 from publications.bibtex import (
     Author,
     CitedPaper,
@@ -33,8 +33,7 @@ from publications.bibtex import (
     bibtex_export,
     bibtex_fields,
     bibtex_name,
-    cited_papers,
-    key_pass,
+    cited_export,
     papers_to_bibtex,
     record_type,
     records_key_pass,
@@ -44,6 +43,7 @@ from publications.csl import _items_text, csl_export, csl_item, papers_to_csl
 from publications.enums import PaperStatus, VenueKind
 from publications.exports import papers_response
 from publications.models import Authorship, Keyword, Paper, PaperAward
+from tests.conftest import CITATION_QUERIES
 from tests.factories import (
     AuthorshipFactory,
     KeywordFactory,
@@ -234,23 +234,26 @@ def test_streamed_seed_export_is_the_instances_export_byte_for_byte():
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("sort", ["newest", "oldest", "title", "venue"])
-def test_a_short_list_s_grouped_rows_are_the_long_list_s_streams(sort):
-    """Up to a chunk of papers, the related rows are read by paper and grouped in memory; past
-    it, streamed in the papers' order: both give the same records (seed data: marks, printed
-    names, keywords, awards, abstracts)."""
+def test_a_short_list_read_whole_is_the_long_list_streamed(monkeypatch, sort):
+    """Up to SHORT_LIST papers, a list is read whole (its related rows by paper, grouped in
+    memory; keys from the records); past it, keyed by the key pass and streamed in the papers'
+    order: both give the same keys and records (seed data: marks, printed names, keywords,
+    awards, abstracts)."""
     call_command("loaddata", "lab", verbosity=0)
     queryset = Paper.objects.sorted_by(sort)
-    passed = key_pass(queryset)
     options = {"abstracts": True, "awards": True}
 
-    grouped = list(cited_papers(queryset, passed, **options))
-    streamed = list(cited_papers(queryset, passed, chunk_size=len(passed.keys) - 1, **options))
+    short_pass, short = cited_export(queryset, **options)
+    short = list(short)
+    monkeypatch.setattr(bibtex, "SHORT_LIST", 0)
+    long_pass, streamed = cited_export(queryset, **options)
 
-    assert grouped == streamed
-    assert [p.pk for p in grouped] == list(queryset.values_list("pk", flat=True))
-    assert sum(len(p.authors) for p in grouped) == Authorship.objects.count()
-    assert sum(len(p.keywords) for p in grouped) == Paper.keywords.through.objects.count()
-    assert sum(len(p.awards) for p in grouped) == PaperAward.objects.count() > 0
+    assert short_pass == long_pass
+    assert short == list(streamed)
+    assert [p.pk for p in short] == list(queryset.values_list("pk", flat=True))
+    assert sum(len(p.authors) for p in short) == Authorship.objects.count()
+    assert sum(len(p.keywords) for p in short) == Paper.keywords.through.objects.count()
+    assert sum(len(p.awards) for p in short) == PaperAward.objects.count() > 0
 
 
 _db_name = st.lists(_name_word, min_size=1, max_size=2).map(" ".join)
@@ -305,16 +308,15 @@ def _papers(item_count):
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize(("fmt", "expected"), [("bib", 4), ("json", 4), ("alfolio.bib", 5)])
+@pytest.mark.parametrize(("fmt", "awards"), [("bib", 0), ("json", 0), ("alfolio.bib", 1)])
 @pytest.mark.parametrize("item_count", [1, 5])
 def test_streamed_downloads_run_constant_queries(
-    streaming, django_assert_num_queries, fmt, expected, item_count
+    streaming, list_length, django_assert_num_queries, fmt, awards, item_count
 ):
     _papers(item_count)
     request = RequestFactory().get("/")
 
-    # The key pass; then, as the file is read: papers, byline rows, keywords (and awards).
-    with django_assert_num_queries(expected):
+    with django_assert_num_queries(CITATION_QUERIES[list_length] + awards):
         response = papers_response(Paper.objects.all(), fmt, filename="all", request=request)
         content = b"".join(response.streaming_content)
 
@@ -351,11 +353,12 @@ def test_benchmark_exports_prints_each_export_with_its_queries_and_memory():
     lines = [line for line in out.getvalue().splitlines() if line.startswith("export ")]
     figures = [dict(part.split("=") for part in line.split()[1:]) for line in lines]
     assert [(f["format"], f["papers"], f["queries"]) for f in figures] == [
-        ("bib", "3", "4"),
-        ("json", "3", "4"),
-        ("ris", "3", "4"),
-        ("alfolio.bib", "3", "5"),
-        ("hugoblox.zip", "3", "5"),
+        # A short list, read whole (tests.conftest.CITATION_QUERIES).
+        ("bib", "3", "3"),
+        ("json", "3", "3"),
+        ("ris", "3", "3"),
+        ("alfolio.bib", "3", "4"),
+        ("hugoblox.zip", "3", "4"),
         # The paper admin's export: the rows' streamed queries (publications.rows).
         ("admin.csv", "3", "6"),
         ("admin.xlsx", "3", "6"),
@@ -381,24 +384,33 @@ def test_a_long_csv_streams_the_same_file(client, monkeypatch):
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("fmt", ["bib", "json", "alfolio.bib"])
-def test_a_streamed_file_is_the_papers_of_its_key_pass(streaming, fmt):
-    """The streams look up the pks the key pass read instead of repeating the list's filter (a
-    person's works): a paper the person gains meanwhile is not half in the file."""
+def test_a_streamed_file_is_the_papers_of_its_key_pass(streaming, list_length, fmt):
+    """The related rows are looked up by the pks the list's first query read instead of
+    repeating the list's filter (a person's works): a paper the person gains while the file is
+    read is not half in it."""
     person = PersonFactory()
     first = PaperFactory(venue=VenueFactory(kind=VenueKind.CONFERENCE), title="Kept in the file")
     AuthorshipFactory(paper=first, person=person)
     request = RequestFactory().get("/")
-    response = papers_response(
-        Paper.objects.by(person).works(), fmt, filename="theirs", request=request
-    )
-    later = PaperFactory(venue=VenueFactory(kind=VenueKind.CONFERENCE), title="Added meanwhile")
-    AuthorshipFactory(paper=later, person=person)
 
     with CaptureQueriesContext(connection) as queries:
+        response = papers_response(
+            Paper.objects.by(person).works(), fmt, filename="theirs", request=request
+        )
+        made = len(queries)
+        later = PaperFactory(venue=VenueFactory(kind=VenueKind.CONFERENCE), title="Added meanwhile")
+        AuthorshipFactory(paper=later, person=person)
         content = b"".join(response.streaming_content).decode()
 
     assert "Kept in the file" in content
     assert "Added meanwhile" not in content
-    assert len(queries) == (4 if fmt == "alfolio.bib" else 3)
-    # No stream repeats the byline join of Paper.objects.by(person).
-    assert not any(f'"person_id" = {person.pk}' in q["sql"] for q in queries.captured_queries)
+    # Short: the file read whole as the response is made; long: the first papers and the
+    # key pass, then the streams as the file is read.
+    assert (
+        made
+        == {"short": CITATION_QUERIES["short"] + (fmt == "alfolio.bib"), "long": 2}[list_length]
+    )
+    # The list's filter (the byline join of Paper.objects.by(person)) in its first query and
+    # the key pass only.
+    filtered = [q for q in queries.captured_queries if f'"person_id" = {person.pk}' in q["sql"]]
+    assert len(filtered) == {"short": 1, "long": 2}[list_length]

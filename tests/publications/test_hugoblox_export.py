@@ -13,6 +13,7 @@ import yaml
 from publications.bibtex_import import bibtex_import, bibtex_plan
 from publications.enums import PaperStatus, VenueKind
 from publications.models import Paper
+from tests.conftest import CITATION_QUERIES
 from tests.factories import AuthorshipFactory, PaperFactory, PersonFactory, VenueFactory
 from tests.publications.exported import HOST, counts, records
 
@@ -196,14 +197,13 @@ def test_private_fields_and_curators_notes_stay_out(client, lab_papers):
 
 @pytest.mark.parametrize("more", [0, 4])
 def test_hugoblox_download_runs_constant_queries(
-    client, django_assert_num_queries, lab_papers, more
+    client, django_assert_num_queries, list_length, lab_papers, more
 ):
     for _ in range(more):
         AuthorshipFactory(paper=PaperFactory(), person=lab_papers["hu"], position=1)
 
-    # The person; the key pass, the papers, their byline rows, keywords and awards, however
-    # many papers.
-    with django_assert_num_queries(6):
+    # The person; tests.conftest.CITATION_QUERIES and the awards, however many papers.
+    with django_assert_num_queries(1 + CITATION_QUERIES[list_length] + 1):
         response = client.get("/people/qinghao-hu/papers.hugoblox.zip", HTTP_HOST=HOST)
         archive = zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content)))
 

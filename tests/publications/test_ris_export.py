@@ -9,7 +9,7 @@ from publications.enums import PaperStatus, VenueKind
 from publications.exports import RIS_CONTENT_TYPE
 from publications.models import Paper
 from publications.ris import papers_to_ris
-from tests.conftest import assert_no_private_data
+from tests.conftest import CITATION_QUERIES, assert_no_private_data
 from tests.factories import (
     AuthorshipFactory,
     KeywordFactory,
@@ -201,7 +201,7 @@ def test_ris_download_never_holds_private_fields(client, private_person):
 
 @pytest.mark.parametrize("item_count", [1, 20])
 def test_ris_download_runs_a_constant_number_of_queries(
-    client, item_count, django_assert_num_queries
+    client, item_count, list_length, django_assert_num_queries
 ):
     venue = VenueFactory()
     for n in range(item_count):
@@ -210,9 +210,8 @@ def test_ris_download_runs_a_constant_number_of_queries(
         AuthorshipFactory(paper=paper, person=PersonFactory())
         paper.keywords.add(KeywordFactory())
 
-    # The list's papers with their venues, their byline rows with people, their awards (the
-    # list's loader brings them) and their keywords.
-    with django_assert_num_queries(4):
+    # tests.conftest.CITATION_QUERIES.
+    with django_assert_num_queries(CITATION_QUERIES[list_length]):
         response = client.get("/publications/download.ris")
 
     assert len(rispy.loads(response.content.decode())) == item_count
@@ -235,9 +234,11 @@ def test_list_pages_link_the_ris_download(client):
         ], page
 
 
-def test_the_streamed_file_is_what_rispy_writes_of_the_records(django_assert_num_queries):
-    """ris_export writes record by record what rispy.dumps writes of the whole list, in four
-    queries however many papers; model instances give the same file."""
+def test_the_streamed_file_is_what_rispy_writes_of_the_records(
+    django_assert_num_queries, list_length
+):
+    """ris_export writes record by record what rispy.dumps writes of the whole list, in a
+    constant number of queries, read whole or streamed; model instances give the same file."""
     from publications.bibtex import cited_paper, records_key_pass
     from publications.ris import LabRisWriter, ris_export, ris_record
 
@@ -253,7 +254,7 @@ def test_the_streamed_file_is_what_rispy_writes_of_the_records(django_assert_num
         [ris_record(p, key=keys[p.pk]) for p in records], implementation=LabRisWriter
     )
 
-    with django_assert_num_queries(4):  # the key pass; papers, byline rows, keywords
+    with django_assert_num_queries(CITATION_QUERIES[list_length]):
         count, chunks = ris_export(papers)
         text = "".join(chunks)
 
