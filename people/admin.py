@@ -1,7 +1,11 @@
 from django.contrib import admin
 from django.db.models import Count
 
-from lab.core.admin import PrefetchedAutocompleteInlineMixin, SafeImportExportMixin
+from lab.core.admin import (
+    PrefetchedAutocompleteInlineMixin,
+    SafeImportExportMixin,
+    boolean_column,
+)
 from lab.core.curation_admin import CurationAdmin
 from people.admin_accounts import PersonLoginAdminMixin
 from people.duplicates import institution_suggestions, person_suggestions
@@ -89,7 +93,15 @@ class PersonAdmin(PersonLoginAdminMixin, SafeImportExportMixin, CurationAdmin):
     duplicates_of = staticmethod(person_suggestions)
     resource_classes = [PersonAdminResource]
     form = PersonAdminForm  # the photo is checked and re-encoded on upload (lab/core/images.py)
-    list_display = ["name", "slug", "email", "orcid", "paper_count", "match_by_name", "user"]
+    list_display = [
+        "name",
+        "slug",
+        "email",
+        "orcid",
+        "paper_count",
+        boolean_column(Person, "match_by_name"),
+        "user",
+    ]
     list_filter = ["match_by_name", "roles__kind", "roles__institution"]
     list_select_related = ["user"]
     search_fields = ["name", "aliases", "slug", "email", "orcid"]

@@ -1,11 +1,8 @@
 from django import forms
 from django.contrib import admin, messages
-from django.contrib.admin.utils import quote
-from django.contrib.admin.views.main import ChangeList
 from django.db import transaction
 from django.db.models import Count
 from django.urls import reverse
-from django.utils.functional import cached_property
 from django.utils.html import format_html, format_html_join
 
 from lab.core.admin import (
@@ -13,7 +10,7 @@ from lab.core.admin import (
     SafeImportExportMixin,
     boolean_column,
 )
-from lab.core.curation_admin import CurationAdmin
+from lab.core.curation_admin import CurationAdmin, CurationChangeList
 from people.admin import PersonAdmin
 from people.matching import PersonMatcher
 from people.models import Person
@@ -227,11 +224,7 @@ class PaperAdminForm(forms.ModelForm):
         return byline
 
 
-#: Stands for a row's pk in the change form's URL (PaperChangeList.url_for_result).
-_PK_MARK = "__pk__"
-
-
-class PaperChangeList(ChangeList):
+class PaperChangeList(CurationChangeList):
     """The change list's rows load what its columns show: the paper with its venue (no awards,
     keywords or versions; the change form keeps get_queryset's for_list()), and the byline
     column from one query of the page's byline rows as plain values (``printed_bylines``).
@@ -247,18 +240,6 @@ class PaperChangeList(ChangeList):
         bylines = printed_bylines([paper.pk for paper in papers])
         for paper in papers:
             paper.printed_byline = bylines.get(paper.pk, "")
-
-    @cached_property
-    def _change_url(self) -> str:
-        return reverse(
-            f"admin:{self.opts.app_label}_{self.opts.model_name}_change",
-            args=(_PK_MARK,),
-            current_app=self.model_admin.admin_site.name,
-        )
-
-    def url_for_result(self, result):
-        """Django's link to a row's change form, from one ``reverse()`` per page, not per row."""
-        return self._change_url.replace(_PK_MARK, str(quote(getattr(result, self.pk_attname))))
 
 
 @admin.register(Paper)
