@@ -1,13 +1,25 @@
 """``manage.py import_bibtex`` entry by entry: --skip-errors (and the file of what was left out),
---max-size (no cap by default: the 2 MB cap is the admin's), --format."""
+--max-size (no cap by default: the 2 MB cap is the admin's), --format; one plan, printed and
+imported in one transaction."""
 
+from io import StringIO
 from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import IntegrityError, connection, transaction
+from django.db.transaction import TransactionManagementError
+from django.test.utils import CaptureQueriesContext
 
-from publications.bibtex_import import MAX_BIBTEX_BYTES
-from publications.models import Paper
+from people.models import Person
+from publications.bibtex_import import (
+    MAX_BIBTEX_BYTES,
+    apply,
+    bibtex_import,
+    bibtex_import_planned,
+    bibtex_plan,
+)
+from publications.models import Paper, Venue
 
 pytestmark = pytest.mark.django_db
 
@@ -15,8 +27,8 @@ DATA = Path(__file__).resolve().parent / "data" / "bibtex"
 MIXED = DATA / "alfolio" / "papers_with_errors.bib"
 
 
-def run(*arguments: str) -> None:
-    call_command("import_bibtex", *arguments)
+def run(*arguments: str, **options) -> None:
+    call_command("import_bibtex", *arguments, **options)
 
 
 def test_errors_import_nothing_by_default(lab_admin, capsys):
@@ -116,3 +128,56 @@ def test_a_file_within_max_size_imports(lab_admin):
 def test_format_must_be_one_the_import_reads(lab_admin):
     with pytest.raises(CommandError, match="argument --format: invalid choice: 'word'"):
         run(str(MIXED), "--user", lab_admin.username, "--format", "word")
+
+
+class _Rollback(Exception):
+    pass
+
+
+def _queries_of(work) -> int:
+    """The queries ``work`` sends, in a transaction rolled back after it."""
+    rolled_back = pytest.raises(_Rollback)
+    with CaptureQueriesContext(connection) as captured, rolled_back, transaction.atomic():
+        work()
+        raise _Rollback
+    return len(captured)
+
+
+def test_the_command_reads_and_matches_the_file_once(lab_admin):
+    """The plan it prints is the one it imports, in one transaction: what the file asks of the
+    database (its venues, people, duplicates, keywords) is asked once, not again by the
+    import."""
+    path = DATA / "papers.bib"
+    text = path.read_text(encoding="utf-8")
+    planning = _queries_of(lambda: bibtex_plan(text))
+    importing = _queries_of(lambda: bibtex_import(text=text, user=lab_admin))
+    command = _queries_of(lambda: run(str(path), "--user", lab_admin.username, stdout=StringIO()))
+
+    assert planning >= 3
+    # The user and their permissions, read by the command alone, are fewer queries than a plan.
+    assert importing < command < importing + planning
+    assert Paper.objects.count() == 0
+
+
+def test_a_failed_import_in_the_command_leaves_nothing(lab_admin, monkeypatch):
+    """Planned, printed and imported in one transaction: an error while writing undoes it all
+    (here the byline rows fail after the venues, people and papers went in)."""
+
+    def fail(*args, **kwargs):
+        raise IntegrityError("byline rows refused")
+
+    monkeypatch.setattr(apply, "_create_authorships", fail)
+    with pytest.raises(IntegrityError, match="byline rows refused"):
+        run(str(DATA / "papers.bib"), "--user", lab_admin.username, stdout=StringIO())
+
+    assert (Paper.objects.count(), Venue.objects.count(), Person.objects.count()) == (0, 0, 0)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_plan_is_applied_only_in_the_transaction_it_was_made_in(lab_admin):
+    plan = bibtex_plan((DATA / "papers.bib").read_text(encoding="utf-8"))
+
+    with pytest.raises(TransactionManagementError, match=r"outside one, use bibtex_import\(\)"):
+        bibtex_import_planned(plan, user=lab_admin)
+
+    assert Paper.objects.count() == 0

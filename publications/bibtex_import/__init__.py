@@ -26,7 +26,9 @@ The stages, each a module, each using only the ones before it:
   creates the new venues, people, keywords, papers, byline rows and awards in bulk, recording
   each new record in the admin log and in history; duplicates are never created. All or
   nothing by default; with ``skip_errors=True`` the entries with errors are left out and
-  listed. Who may import (``may_import_bibtex``, ``IMPORT_PERMISSIONS``) is stated there too.
+  listed. ``bibtex_import_planned(plan, user=...)`` applies a plan made in the transaction
+  the caller holds open (the command: planned, printed and imported in one). Who may import
+  (``may_import_bibtex``, ``IMPORT_PERMISSIONS``) is stated there too.
 - ``preview``: ``plan_lines(plan)``, the plan as plain text for the command, and
   ``skipped_bibtex(plan)``, the .bib of the entries with errors, as the file wrote them
   (``skipped_file(plan, entries, format)``: in the format they came in).
@@ -42,6 +44,7 @@ from publications.bibtex_import.apply import (
     BibtexPlanError,
     BibtexResult,
     bibtex_import,
+    bibtex_import_planned,
     may_import_bibtex,
 )
 from publications.bibtex_import.entries import (
@@ -104,6 +107,7 @@ __all__ = [
     "PlannedAuthor",
     "PlannedEntry",
     "bibtex_import",
+    "bibtex_import_planned",
     "bibtex_plan",
     "check_bibtex_text",
     "clean_text",

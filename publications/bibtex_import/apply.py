@@ -6,7 +6,9 @@ papers, byline rows and awards and records each new venue, person and paper in t
 With ``skip_errors=True`` (the lab admin's "import all but the entries with errors") the entries
 with errors are left out and returned in ``BibtexResult.skipped``; the others are imported as
 usual. Duplicates are never created. Every record gets its first version in one ``recorded``
-block ("BibTeX import", one time for the whole import).
+block ("BibTeX import", one time for the whole import). ``bibtex_import_planned(plan, ...)``
+applies a plan the caller made in the transaction it holds open instead of planning again
+(the command, which prints the plan it imports).
 
 The number of queries does not grow with the number of entries: the slugs of each table are
 read once, papers, their keyword links and the admin log go in as plain values in one statement
@@ -133,6 +135,26 @@ def _check(plan: BibtexPlan, skip_errors: bool) -> None:
         raise BibtexPlanError(plan)
 
 
+def bibtex_import_planned(
+    plan: BibtexPlan, *, user, skip_errors: bool = False, format: str = "bibtex"
+) -> BibtexResult:
+    """Create the papers of ``plan``, made by ``bibtex_plan`` in the transaction the caller
+    holds open (``manage.py import_bibtex``: its plan printed, then imported, in one
+    transaction), so the records it read are the ones it is applied to as much as when
+    ``bibtex_import`` plans again: the file is read and matched once instead of twice. Raises
+    BibtexPlanError, having written nothing, as ``bibtex_import`` does; a plan made outside a
+    transaction is refused (TransactionManagementError): between the two, the records may have
+    changed. ``format``: the name of the plan's reader, for the result."""
+    if not transaction.get_connection().in_atomic_block:
+        raise transaction.TransactionManagementError(
+            "bibtex_import_planned() applies a plan made in the transaction still open; "
+            "outside one, use bibtex_import()."
+        )
+    with collector_paused(), transaction.atomic(), recorded(LOG_MESSAGE_REASON, user=user):
+        _check(plan, skip_errors)
+        return _apply(plan, user, format)
+
+
 def _import(*, text, user, fingerprint, same_as, skip_errors, max_bytes, format) -> BibtexResult:
     plan = bibtex_plan(text, max_bytes=max_bytes, format=format)
     _check(plan, skip_errors)
@@ -144,6 +166,10 @@ def _import(*, text, user, fingerprint, same_as, skip_errors, max_bytes, format)
         # The chosen names now match their people.
         plan = bibtex_plan(text, max_bytes=max_bytes, format=format)
         _check(plan, skip_errors)
+    return _apply(plan, user, format)
+
+
+def _apply(plan: BibtexPlan, user, format: str) -> BibtexResult:
     result = BibtexResult(plan=plan, skipped=plan.with_errors, format=format)
     now = timezone.now()
     result.venues, venues = _create_venues(plan.venues_to_create())

@@ -3,12 +3,13 @@ from pathlib import Path
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
 
 from publications.bibtex_import import (
     FORMATS,
     BibtexError,
     BibtexPlanError,
-    bibtex_import,
+    bibtex_import_planned,
     bibtex_plan,
     format_for,
     may_import_bibtex,
@@ -88,37 +89,33 @@ class Command(BaseCommand):
         importer = None if dry_run else self._importer(user)
         path = Path(file)
         fmt = format or format_for(path.name).name
-        try:
-            text = read_bibtex_bytes(self._read(path, max_size), max_bytes=max_size)
-            plan = bibtex_plan(text, max_bytes=max_size, format=fmt)
-        except BibtexError as error:
-            raise CommandError(str(error)) from None
-        self._print(plan)
-        if not plan.ok and not (skip_errors and plan.can_skip_errors):
-            if skip_errors and not plan.file_errors:
-                raise CommandError(
-                    f"{len(plan.errors)} error(s) and no entry to import: nothing imported."
+        text = self._text(path, max_size)
+        # Planned, printed and imported in one transaction: the plan is the one applied (the
+        # file read and matched once), and an import that fails leaves nothing behind.
+        with transaction.atomic():
+            plan = self._plan(text, max_size, fmt)
+            self._print(plan)
+            if not plan.ok and not (skip_errors and plan.can_skip_errors):
+                if skip_errors and not plan.file_errors:
+                    raise CommandError(
+                        f"{len(plan.errors)} error(s) and no entry to import: nothing imported."
+                    )
+                raise CommandError(f"{len(plan.errors)} error(s): nothing imported.")
+            if dry_run:
+                if not plan.ok:
+                    self.stdout.write(
+                        f"{len(plan.with_errors)} entr"
+                        f"{'y' if len(plan.with_errors) == 1 else 'ies'}"
+                        " with errors would be left out."
+                    )
+                self.stdout.write("Dry run: nothing written.")
+                return
+            try:
+                result = bibtex_import_planned(
+                    plan, user=importer, skip_errors=skip_errors, format=fmt
                 )
-            raise CommandError(f"{len(plan.errors)} error(s): nothing imported.")
-        if dry_run:
-            if not plan.ok:
-                self.stdout.write(
-                    f"{len(plan.with_errors)} entr{'y' if len(plan.with_errors) == 1 else 'ies'}"
-                    " with errors would be left out."
-                )
-            self.stdout.write("Dry run: nothing written.")
-            return
-        try:
-            result = bibtex_import(
-                text=text,
-                user=importer,
-                fingerprint=plan.fingerprint(),
-                skip_errors=skip_errors,
-                max_bytes=max_size,
-                format=fmt,
-            )
-        except BibtexPlanError as error:
-            raise CommandError(f"{error} Nothing imported.") from None
+            except BibtexPlanError as error:
+                raise CommandError(f"{error} Nothing imported.") from None
         self.stdout.write(
             self.style.SUCCESS(
                 f"Imported {len(result.papers)} paper(s), {len(result.people)} new people, "
@@ -137,6 +134,18 @@ class Command(BaseCommand):
             if skipped_path:
                 self._write(Path(skipped_path), skipped_file(result.plan, result.skipped, fmt))
                 self.stdout.write(f"Wrote the entries left out to {skipped_path}.")
+
+    def _text(self, path: Path, max_size: int | None) -> str:
+        try:
+            return read_bibtex_bytes(self._read(path, max_size), max_bytes=max_size)
+        except BibtexError as error:
+            raise CommandError(str(error)) from None
+
+    def _plan(self, text: str, max_size: int | None, fmt: str):
+        try:
+            return bibtex_plan(text, max_bytes=max_size, format=fmt)
+        except BibtexError as error:
+            raise CommandError(str(error)) from None
 
     def _read(self, path: Path, max_size: int | None) -> bytes:
         try:
