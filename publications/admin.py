@@ -234,8 +234,26 @@ class PaperChangeList(CurationChangeList):
         queryset = super().get_queryset(request, exclude_parameters)
         return queryset.prefetch_related(None).select_related("venue")
 
+    #: What the rows print: the columns of list_display, the venue's name for its column.
+    ROW_COLUMNS = (
+        "title",
+        "venue__name",
+        "venue__short_name",
+        "year",
+        "status",
+        "selected",
+        "authors_complete",
+    )
+
     def get_results(self, request):
-        super().get_results(request)
+        # Only the page's rows are read narrowly: the actions and the count use the queryset
+        # whole (an action gets get_queryset()'s, and may read any field).
+        whole = self.queryset
+        self.queryset = whole.only(*self.ROW_COLUMNS)
+        try:
+            super().get_results(request)
+        finally:
+            self.queryset = whole
         papers = list(self.result_list)  # the page's rows: the queryset keeps them
         bylines = printed_bylines([paper.pk for paper in papers])
         for paper in papers:

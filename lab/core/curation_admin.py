@@ -15,18 +15,35 @@ Permissions: history needs view; revert needs change; restore needs add; merge n
 and delete (the dropped record is deleted). Members and visitors never reach the admin.
 """
 
+import datetime
+
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
-from django.contrib.admin.utils import quote, unquote
+from django.contrib.admin.templatetags.admin_list import (
+    ResultList,
+    _coerce_field_name,
+    items_for_result,
+)
+from django.contrib.admin.templatetags.admin_urls import add_preserved_filters
+from django.contrib.admin.utils import (
+    FieldIsAForeignKeyColumnName,
+    _get_non_gfk_field,
+    display_for_field,
+    display_for_value,
+    lookup_field,
+    quote,
+    unquote,
+)
 from django.contrib.admin.views.main import ChangeList
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import FieldDoesNotExist, ObjectDoesNotExist, PermissionDenied
 from django.core.paginator import Paginator
+from django.db import models
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
-from django.urls import path, reverse
+from django.urls import NoReverseMatch, path, reverse
 from django.utils.functional import cached_property
-from django.utils.html import format_html, format_html_join
+from django.utils.html import conditional_escape, format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from simple_history.admin import SimpleHistoryAdmin
@@ -55,6 +72,116 @@ class CurationChangeList(ChangeList):
 
     def url_for_result(self, result):
         return self._change_url.replace(_PK_MARK, str(quote(getattr(result, self.pk_attname))))
+
+    def result_rows(self) -> list[ResultList]:
+        """The page's rows as Django's ``items_for_result`` writes them, cell for cell, with
+        what does not change from row to row worked out once per column (``_Column``) instead
+        of once per cell: the field or callable a column shows (Django finds a method's column
+        by failing to find it as a field, an exception per cell), its classes, its link and the
+        link's preserved filters (a URL resolution per row). A column that shows an attribute
+        or property of the model is looked up per row by Django's own ``lookup_field``. Lists
+        with editable columns (a form per row), popups and a subclass's own row links are left
+        to Django."""
+        own_links = type(self).url_for_result is not CurationChangeList.url_for_result
+        if getattr(self, "formset", None) or self.is_popup or own_links:
+            return [ResultList(None, items_for_result(self, row, None)) for row in self.result_list]
+        columns = _columns(self)
+        return [
+            ResultList(None, [column.cell(row) for column in columns]) for row in self.result_list
+        ]
+
+
+class _Column:
+    """One column of a change list, as ``items_for_result`` treats it."""
+
+    def __init__(self, changelist: ChangeList, index: int, name, linked: bool, first: bool):
+        admin = changelist.model_admin
+        self.name, self.admin = name, admin
+        self.empty = admin.get_empty_value_display()
+        self.field = self.attr = None
+        self.by_lookup = False
+        try:
+            self.field = _get_non_gfk_field(changelist.lookup_opts, name)
+        except (FieldDoesNotExist, FieldIsAForeignKeyColumnName):
+            if callable(name):
+                self.attr = name
+            elif hasattr(admin, name) and name != "__str__":
+                self.attr = getattr(admin, name)
+            else:
+                self.by_lookup = True  # an attribute, property or __str__ of the model
+        if self.attr is not None:
+            self.empty = getattr(self.attr, "empty_value_display", self.empty)
+        self.classes = [f"field-{_coerce_field_name(name, index)}"]
+        if self.field is None or self.field.auto_created:
+            if name == "action_checkbox":
+                self.classes = ["action-checkbox"]
+        elif isinstance(self.field, (models.DateField, models.TimeField, models.ForeignKey)):
+            self.classes.append("nowrap")
+        self.linked, self.tag = linked, ("th" if first else "td")
+        self.link = None
+        if linked:
+            try:
+                url = changelist._change_url
+            except NoReverseMatch:
+                url = None  # no change form: the cell is its text
+            if url is not None:
+                context = {"preserved_filters": changelist.preserved_filters}
+                self.link = add_preserved_filters({**context, "opts": changelist.opts}, url)
+        self.row_class = _class_attribute(self.classes)
+        self.pk_attname = changelist.pk_attname
+
+    def cell(self, row) -> str:
+        row_class, field, empty = self.row_class, self.field, self.empty
+        try:
+            if self.by_lookup:
+                field, attr, value = lookup_field(self.name, row, self.admin)
+                empty = getattr(attr, "empty_value_display", empty)
+            elif field is None:
+                attr, value = self.attr, self.attr(row)
+            else:
+                attr, value = None, getattr(row, self.name)
+        except ObjectDoesNotExist:
+            shown = empty
+        else:
+            if isinstance(value, str) and value.strip() == "":
+                value = ""
+            if field is None or field.auto_created:
+                boolean = getattr(attr, "boolean", False)
+                if isinstance(attr, property) and hasattr(attr, "fget"):
+                    boolean = getattr(attr.fget, "boolean", False)
+                shown = display_for_value(value, empty, boolean)
+                if isinstance(value, (datetime.date, datetime.time)):
+                    row_class = _class_attribute([*self.classes, "nowrap"])
+            elif isinstance(field.remote_field, models.ManyToOneRel):
+                related = getattr(row, field.name)
+                shown = empty if related is None else related
+            else:
+                shown = display_for_field(value, field, empty, avoid_link=self.linked)
+        # What format_html does, as Django writes the cell: every value escaped (the class
+        # attribute and the tag are the column's own).
+        shown = conditional_escape(shown)
+        if not self.linked:
+            return mark_safe(f"<td{row_class}>{shown}</td>")  # noqa: S308 (escaped above)
+        if self.link is not None:
+            pk = str(quote(getattr(row, self.pk_attname)))
+            url = conditional_escape(self.link.replace(_PK_MARK, pk))
+            shown = f'<a href="{url}">{shown}</a>'
+        return mark_safe(f"<{self.tag}{row_class}>{shown}</{self.tag}>")  # noqa: S308 (escaped)
+
+
+def _class_attribute(classes: list[str]) -> str:
+    return format_html(' class="{}"', " ".join(classes))
+
+
+def _columns(changelist: ChangeList) -> list[_Column]:
+    links = changelist.list_display_links
+    columns, first = [], True
+    for index, name in enumerate(changelist.list_display):
+        linked = links is not None and ((first and not links) or name in links)
+        columns.append(_Column(changelist, index, name, linked, first and linked))
+        if linked:
+            first = False
+    return columns
 
 
 class CurationAdmin(SimpleHistoryAdmin):
