@@ -18,6 +18,7 @@ inserts send no ``post_save``, so the page cache is invalidated explicitly.
 """
 
 from collections.abc import Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from django.contrib.admin.models import ADDITION, LogEntry
@@ -115,8 +116,7 @@ def bibtex_import(
     ``max_bytes`` caps the text (None: the caller has checked the upload). ``format`` names
     the reader of the text (``publications.bibtex_import.formats.FORMATS``).
     """
-    # The records built all live until the end: the collector would only walk them again.
-    with collector_paused(), transaction.atomic(), recorded(LOG_MESSAGE_REASON, user=user):
+    with _importing(user):
         return _import(
             text=text,
             user=user,
@@ -126,6 +126,15 @@ def bibtex_import(
             max_bytes=max_bytes,
             format=format,
         )
+
+
+@contextmanager
+def _importing(user):
+    """What an import runs in: one transaction, its versions recorded as the import's by
+    ``user``, the cyclic collector held off (the records built all live until the end: the
+    collector would only walk them again)."""
+    with collector_paused(), transaction.atomic(), recorded(LOG_MESSAGE_REASON, user=user):
+        yield
 
 
 def _check(plan: BibtexPlan, skip_errors: bool) -> None:
@@ -150,7 +159,7 @@ def bibtex_import_planned(
             "bibtex_import_planned() applies a plan made in the transaction still open; "
             "outside one, use bibtex_import()."
         )
-    with collector_paused(), transaction.atomic(), recorded(LOG_MESSAGE_REASON, user=user):
+    with _importing(user):
         _check(plan, skip_errors)
         return _apply(plan, user, format)
 

@@ -89,11 +89,14 @@ class Command(BaseCommand):
         importer = None if dry_run else self._importer(user)
         path = Path(file)
         fmt = format or format_for(path.name).name
-        text = self._text(path, max_size)
         # Planned, printed and imported in one transaction: the plan is the one applied (the
         # file read and matched once), and an import that fails leaves nothing behind.
         with transaction.atomic():
-            plan = self._plan(text, max_size, fmt)
+            try:
+                text = read_bibtex_bytes(self._read(path, max_size), max_bytes=max_size)
+                plan = bibtex_plan(text, max_bytes=max_size, format=fmt)
+            except BibtexError as error:
+                raise CommandError(str(error)) from None
             self._print(plan)
             if not plan.ok and not (skip_errors and plan.can_skip_errors):
                 if skip_errors and not plan.file_errors:
@@ -134,18 +137,6 @@ class Command(BaseCommand):
             if skipped_path:
                 self._write(Path(skipped_path), skipped_file(result.plan, result.skipped, fmt))
                 self.stdout.write(f"Wrote the entries left out to {skipped_path}.")
-
-    def _text(self, path: Path, max_size: int | None) -> str:
-        try:
-            return read_bibtex_bytes(self._read(path, max_size), max_bytes=max_size)
-        except BibtexError as error:
-            raise CommandError(str(error)) from None
-
-    def _plan(self, text: str, max_size: int | None, fmt: str):
-        try:
-            return bibtex_plan(text, max_bytes=max_size, format=fmt)
-        except BibtexError as error:
-            raise CommandError(str(error)) from None
 
     def _read(self, path: Path, max_size: int | None) -> bytes:
         try:
