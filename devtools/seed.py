@@ -11,11 +11,13 @@ import json
 from pathlib import Path
 
 import yaml
+from django.apps import apps
 from django.core import serializers
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from lab.core.history import recorded
+from lab.core.keys import KeyField
 from lab.core.records import ordered_models
 from people.matching import PersonMatcher
 from people.models import Award, Institution, Person, Role
@@ -213,11 +215,17 @@ def serialize() -> str:
         # Loading a fixture skips auto_now, so the rows need timestamps; a fixed one keeps
         # the fixture reproducible (the build time would change it on every build).
         item["fields"]["created"] = item["fields"]["modified"] = CURATED_AT
-        # A paper's title key is the title's, made again as loaddata saves the paper
-        # (publications.titles): not a curated fact, so not in the fixture.
-        item["fields"].pop("title_key", None)
+        # A stored key (a paper's title's, a person's name's) is made again as loaddata saves
+        # the record (lab.core.keys): not a curated fact, so not in the fixture.
+        for name in _key_fields(item["model"]):
+            item["fields"].pop(name, None)
         item.pop("pk", None)
     return json.dumps(data, ensure_ascii=False, indent=1) + "\n"
+
+
+def _key_fields(label: str) -> list[str]:
+    model = apps.get_model(label)
+    return [f.name for f in model._meta.concrete_fields if isinstance(f, KeyField)]
 
 
 def _stable_order(model) -> list[str]:

@@ -17,7 +17,7 @@ from lab.core.models import (
     year_field,
 )
 from people.enums import InstitutionKind, RoleKind, Term
-from people.names import split_lines
+from people.names import NameKeyField, split_lines
 from people.validators import ORCID_PATTERN, validate_github_username, validate_orcid
 
 
@@ -156,9 +156,7 @@ class PersonQuerySet(SlugQuerySet):
             .values("total")
         )
         return self.annotate(
-            paper_count=Coalesce(
-                models.Subquery(counts, output_field=models.IntegerField()), 0
-            )
+            paper_count=Coalesce(models.Subquery(counts, output_field=models.IntegerField()), 0)
         )
 
     # Lab membership is derived from roles (see RoleQuerySet.of_lab), never stored as a flag.
@@ -228,6 +226,8 @@ class Person(MergeableModel, TimeStampedModel):
         help_text="Other spellings of the name used on papers, one per line. "
         "Searched, and used to match authors on import.",
     )
+    #: The name's key (people.names.normalize_name), for the imports' indexed look-ups.
+    name_key = NameKeyField(max_length=200)
     match_by_name = models.BooleanField(
         default=True,
         help_text="Match this person to bylines by name and aliases. Switch off for a namesake "
@@ -270,7 +270,7 @@ class Person(MergeableModel, TimeStampedModel):
     )
 
     objects = PersonQuerySet.as_manager()
-    history = LabHistory(m2m_fields=["kept_apart"])
+    history = LabHistory(m2m_fields=["kept_apart"], excluded_fields=["name_key"])
 
     PRIVATE_FIELDS = ("phone", "birth_date", "address")
 
@@ -287,12 +287,24 @@ class Person(MergeableModel, TimeStampedModel):
             ),
             models.CheckConstraint(condition=~Q(name=""), name="person_name_not_empty"),
         ]
+        indexes = [
+            models.Index(fields=["name_key"], name="person_name_key"),
+            # The people with aliases, read whole by the imports' matcher (few: an alias is
+            # a curated exception), the others by their name's key.
+            models.Index(fields=["id"], condition=~Q(aliases=""), name="person_with_aliases"),
+        ]
 
     def __str__(self):
         return self.name
 
     def natural_key(self):
         return (self.slug,)
+
+    def save(self, *args, update_fields=None, **kwargs):
+        # A save of the name writes its key with it (its field makes it in pre_save).
+        if update_fields is not None and "name" in update_fields:
+            update_fields = {*update_fields, "name_key"}
+        super().save(*args, update_fields=update_fields, **kwargs)
 
     def get_absolute_url(self):
         return reverse("people:detail", args=[self.slug])

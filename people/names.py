@@ -6,6 +6,8 @@ import unicodedata
 
 from nameparser import HumanName
 
+from lab.core.keys import KeyField
+
 _PUNCTUATION = re.compile(r"[.,'’`\"]")
 _SEPARATORS = re.compile(r"[\s\-‐‑–]+")
 
@@ -36,3 +38,12 @@ def split_name(name: str) -> tuple[str, str]:
     parsed = HumanName(name)
     given = " ".join(part for part in (parsed.first, parsed.middle) if part)
     return given, parsed.last
+
+
+class NameKeyField(KeyField):
+    """The ``normalize_name`` key of a person's name, stored and indexed: the imports look the
+    names of a file up by it (people.matching.PersonMatcher.for_names). See
+    lab.core.keys.KeyField for the writes that keep it."""
+
+    default_source = "name"
+    normalize = staticmethod(normalize_name)

@@ -240,9 +240,22 @@ class RoleResource(LabResource):
 
     @property
     def matcher(self) -> PersonMatcher:
+        # Everyone for an export; an import's is made of the people its file names.
         if self._matcher is None:
             self._matcher = PersonMatcher.from_database()
         return self._matcher
+
+    def prepare_import(self, dataset):
+        super().prepare_import(dataset)
+        if "advisors" in (dataset.headers or []):
+            names, slugs = set(), set()
+            for cell in dataset["advisors"]:
+                for item in split_list(cell):
+                    match = _NAME_AND_SLUG.match(item)
+                    if match is not None:
+                        names.add(match.group("name").strip())
+                        slugs.add((match.group("slug") or "").strip())
+            self._matcher = PersonMatcher.for_names(names, slugs=slugs - {""})
 
     def get_queryset(self):
         return Role.objects.select_related("person", "institution").prefetch_related(

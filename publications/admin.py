@@ -32,6 +32,7 @@ from publications.services import (
     AuthorSpec,
     authorship_put,
     authorships_delete,
+    byline_matcher,
     byline_resolve,
     paper_byline,
     paper_byline_at,
@@ -200,14 +201,14 @@ class PaperAdminForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        #: The people the byline's names may mean (byline_matcher: not everyone), made by
+        #: clean_byline and used again to write the byline.
         self.matcher = None
         if self.instance.pk:
-            self.initial["byline"] = paper_byline(self.instance, matcher=self._matcher())
-
-    def _matcher(self) -> PersonMatcher:
-        if self.matcher is None:
-            self.matcher = PersonMatcher.from_database()
-        return self.matcher
+            authorships = self.instance.authorships.all()  # prefetched (for_list)
+            names = {authorship.display_name for authorship in authorships}
+            matcher = PersonMatcher.for_names(names)
+            self.initial["byline"] = paper_byline(self.instance, matcher=matcher)
 
     def clean_byline(self):
         byline = self.cleaned_data["byline"].strip()
@@ -217,8 +218,9 @@ class PaperAdminForm(forms.ModelForm):
             if self.instance.pk:
                 raise forms.ValidationError("A paper keeps at least one author.")
             return byline
+        self.matcher = byline_matcher([byline])
         try:
-            byline_resolve(byline=byline, matcher=self._matcher())
+            byline_resolve(byline=byline, matcher=self.matcher)
         except BylineError as error:
             raise forms.ValidationError(str(error)) from None
         return byline
@@ -422,7 +424,7 @@ class PaperAdmin(BibtexImportAdminMixin, SafeImportExportMixin, CurationAdmin):
         if any(formset.model is Authorship and formset.has_changed() for formset in formsets):
             messages.warning(request, "The byline replaced the author rows you edited below.")
         result = paper_set_byline(
-            paper=form.instance, byline=form.cleaned_data["byline"], matcher=form._matcher()
+            paper=form.instance, byline=form.cleaned_data["byline"], matcher=form.matcher
         )
         if result.created:
             messages.info(

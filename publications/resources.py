@@ -44,6 +44,7 @@ from publications.services import (
     KeywordIndex,
     authorship_put,
     byline_authors,
+    byline_matcher,
     byline_resolve,
     paper_byline,
     papers_set_authorships,
@@ -173,10 +174,16 @@ class PaperResource(LabResource):
 
     @property
     def matcher(self) -> PersonMatcher:
-        # One query for the whole export or import, built on first use.
+        # One query for the whole export (everyone's names are written), built on first use;
+        # an import's is made of the people its file names (prepare_import).
         if self._matcher is None:
             self._matcher = PersonMatcher.from_database()
         return self._matcher
+
+    def prepare_import(self, dataset):
+        super().prepare_import(dataset)
+        if "authors" in (dataset.headers or []):
+            self._matcher = byline_matcher(cell_text(cell) for cell in dataset["authors"])
 
     def dehydrate_authors(self, paper: Paper) -> str:
         return paper_byline(paper, matcher=self.matcher)

@@ -39,6 +39,8 @@ from django.db.models import signals
 from django.db.models.base import ModelState
 from django.db.models.expressions import RawSQL
 
+from lab.core.keys import KeyField
+
 _pause_lock = threading.Lock()
 _pauses = 0
 _was_enabled = False
@@ -163,10 +165,24 @@ def insert_instances(
     ``varying`` names the only fields whose values differ from one instance to the next, each
     a plain value (str, int, bool or None), as for records made together by ``new_instances``
     with one time stamp: the first instance's row is prepared whole, the others' are that row
-    with their own values of those fields."""
+    with their own values of those fields. A stored key (lab.core.keys.KeyField) is worked
+    out here from its source, as a save would (and varies with it)."""
     using = using or router.db_for_write(model)
     connection = connections[using]
     fields = [f for f in model._meta.concrete_fields if not isinstance(f, models.AutoField)]
+    keyed = [f for f in fields if isinstance(f, KeyField)]
+    if keyed:
+        instances = list(instances)
+        for instance in instances:
+            for key_field in keyed:
+                source = getattr(instance, key_field.source)
+                if type(source) is str:  # else refused below, as not a plain value
+                    setattr(instance, key_field.attname, key_field.key_for(source))
+        if varying is not None:
+            varying = [
+                *varying,
+                *(f.attname for f in keyed if f.source in varying and f.attname not in varying),
+            ]
     prepare = row_preparer(fields, connection)
     names = [f.name for f in fields]
     if varying is None:

@@ -36,7 +36,6 @@ from django.db.models import Q
 from django.db.models.functions import Lower
 
 from lab.core.bulk import collector_paused, json_values
-from people.matching import PersonMatcher
 from people.models import Person
 from people.names import normalize_name, split_name
 from publications.bibtex_import.entries import NewPerson, NewVenue, PlannedAuthor, PlannedEntry
@@ -47,7 +46,7 @@ from publications.bibtex_import.venues import abbreviates, short_key, venue_key
 from publications.byline import MARK_FIELDS, BylineError
 from publications.enums import VenueKind
 from publications.models import Keyword, Paper, Venue
-from publications.services import byline_resolve
+from publications.services import byline_matcher, byline_resolve
 from publications.titles import normalize_title
 
 
@@ -410,9 +409,9 @@ def _match_authors(plan: BibtexPlan) -> None:
     entries = plan.new_papers
     if not entries:
         return
-    matcher = PersonMatcher.from_database()
-    for entry in entries:
-        byline = "; ".join(entry.author_names)
+    bylines = ["; ".join(entry.author_names) for entry in entries]
+    matcher = byline_matcher(bylines)  # the people the file names, not everyone
+    for entry, byline in zip(entries, bylines, strict=True):
         try:
             resolved = byline_resolve(byline=byline, matcher=matcher)
         except BylineError as error:

@@ -55,6 +55,23 @@ def authorship_entry(authorship: Authorship) -> BylineEntry:
     )
 
 
+def byline_matcher(bylines: Iterable[str]) -> PersonMatcher:
+    """The matcher of the people ``bylines`` may mean (``PersonMatcher.for_names``: one query
+    of indexed look-ups, not every person): the names and slugs of their entries. A byline
+    that does not parse adds nothing (resolving it reports why)."""
+    names, slugs = set(), set()
+    for byline in bylines:
+        try:
+            entries = parse_byline(byline)
+        except BylineError:
+            continue
+        for entry in entries:
+            names.add(entry.name)
+            if entry.slug:
+                slugs.add(entry.slug)
+    return PersonMatcher.for_names(names, slugs=slugs)
+
+
 def paper_byline(paper: Paper, *, matcher: PersonMatcher | None = None) -> str:
     """The paper's byline as one line. With a matcher, an author whose printed name would not
     resolve back to them (a namesake) carries their slug, so the line round-trips."""
@@ -149,7 +166,7 @@ def paper_set_byline(
     (``papers_set_authorships``), nothing when the list is unchanged. Pass one matcher for many
     papers to resolve names without a query per paper.
     """
-    matcher = matcher or PersonMatcher.from_database()
+    matcher = matcher or byline_matcher([byline])
     resolved = byline_resolve(byline=byline, matcher=matcher)
     result = BylineResult()
     authors = byline_authors(resolved, matcher=matcher, created=result.created)
