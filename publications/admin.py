@@ -10,6 +10,7 @@ from lab.core.admin import (
     SafeImportExportMixin,
     boolean_column,
 )
+from lab.core.changelists import CachedRelatedListFilter, DistinctValuesListFilter
 from lab.core.curation_admin import CurationAdmin, CurationChangeList
 from people.admin import PersonAdmin
 from people.matching import PersonMatcher
@@ -278,7 +279,16 @@ class PaperAdmin(BibtexImportAdminMixin, SafeImportExportMixin, CurationAdmin):
         boolean_column(Paper, "selected"),
         boolean_column(Paper, "authors_complete"),
     ]
-    list_filter = ["status", "year", "venue__kind", "venue", "selected", "authors_complete"]
+    # The years by a skip scan of the list's index, the venues kept until the next write
+    # (lab.core.changelists): the sidebar reads no whole table.
+    list_filter = [
+        "status",
+        ("year", DistinctValuesListFilter),
+        "venue__kind",
+        ("venue", CachedRelatedListFilter),
+        "selected",
+        "authors_complete",
+    ]
     list_select_related = ["venue"]
     search_fields = [
         "title",

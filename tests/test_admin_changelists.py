@@ -209,3 +209,83 @@ def test_a_change_list_s_column_of_a_model_property_and_of_a_date(lab, rf, super
     assert ours == [list(row) for row in results(changelist)]
     assert 'class="field-created nowrap"' in ours[0][3]
     assert ours[0][2].startswith('<th class="field-slug"><a href="/admin/publications/paper/')
+
+
+# --- what a change list reads besides its rows (lab.core.changelists) ---------------------------
+
+
+def count_queries(statements: list[str]) -> list[str]:
+    return [sql for sql in statements if "COUNT(" in sql.upper()]
+
+
+def test_the_count_is_kept_until_the_next_write_and_stays_exact(lab, lab_admin_client):
+    url = "/admin/publications/paper/"
+    first = sql_of(lab_admin_client, url)
+    assert len(count_queries(first)) == 1
+    again = sql_of(lab_admin_client, url)
+    assert count_queries(again) == []  # paging, sorting, coming back: counted once
+    assert "4 papers" in lab_admin_client.get(url).content.decode()
+
+    PaperFactory(title="A fifth", year=1999)  # a write forgets the kept count
+    after = sql_of(lab_admin_client, url)
+    assert len(count_queries(after)) == 1
+    assert "5 papers" in lab_admin_client.get(url).content.decode()
+    # A filtered list has a count of its own.
+    filtered = lab_admin_client.get(url, {"year": "1999"}).content.decode()
+    assert "1 paper" in filtered and "5 papers" not in filtered
+
+
+def test_a_kept_count_needs_a_model_whose_writes_forget_the_cache(django_user_model):
+    from django.core.exceptions import ImproperlyConfigured
+
+    from lab.core.changelists import GenerationCountPaginator
+
+    with pytest.raises(ImproperlyConfigured, match="LAB_APPS"):
+        GenerationCountPaginator(django_user_model.objects.order_by("pk"), 10).count
+    assert GenerationCountPaginator(Paper.objects.filter(pk__in=[]), 10).count == 0
+
+
+def test_the_year_filter_offers_django_s_choices_by_a_skip_scan(rf, lab_admin):
+    from django.contrib.admin import AllValuesFieldListFilter
+
+    from lab.core.changelists import DistinctValuesListFilter
+
+    for year in (2021, 2019, 2021, 2024, None):
+        PaperFactory(year=year)
+    request = rf.get("/admin/publications/paper/")
+    request.user = lab_admin
+    field, admin = Paper._meta.get_field("year"), site._registry[Paper]
+    django_s = AllValuesFieldListFilter(field, request, {}, Paper, admin, "year")
+
+    with CaptureQueriesContext(connection) as queries:
+        ours = DistinctValuesListFilter(field, request, {}, Paper, admin, "year")
+    assert len(queries) == 1
+    choices = list(ours.lookup_choices)
+    assert sorted(choices, key=str) == sorted(django_s.lookup_choices, key=str)
+    assert choices == [2019, 2021, 2024, None] or choices == [None, 2019, 2021, 2024]
+    assert "DISTINCT" not in queries.captured_queries[0]["sql"].upper()
+    # Each probe is an index look-up of the list's index, on either database.
+    sql = queries.captured_queries[0]["sql"]
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SET LOCAL enable_seqscan = off")
+            cursor.execute(f"EXPLAIN {sql}")
+        else:
+            cursor.execute(f"EXPLAIN QUERY PLAN {sql}")
+        plan = " ".join(str(row) for row in cursor.fetchall())
+    assert "publications_paper_list_order" in plan
+    assert "Seq Scan" not in plan and "SCAN publications_paper" not in plan
+
+
+def test_the_sidebar_reads_no_whole_table_and_keeps_the_venues(lab, lab_admin_client):
+    from tests.factories import VenueFactory
+
+    url = "/admin/publications/paper/"
+    statements = sql_of(lab_admin_client, url)
+    assert not any("SELECT DISTINCT" in sql.upper() for sql in statements)
+    venue_reads = [sql for sql in statements if 'FROM "publications_venue"' in sql]
+    assert len(venue_reads) == 1  # the filter's choices
+    assert not [s for s in sql_of(lab_admin_client, url) if 'FROM "publications_venue"' in s]
+
+    VenueFactory(short_name="JUSTADDED")  # a write forgets the kept choices
+    assert "JUSTADDED" in lab_admin_client.get(url).content.decode()

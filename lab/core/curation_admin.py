@@ -48,6 +48,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from simple_history.admin import SimpleHistoryAdmin
 
+from lab.core.changelists import GenerationCountPaginator
 from lab.core.history import recorded, restore_record, revert_record
 from lab.core.merging import MergeError
 
@@ -185,6 +186,8 @@ def _columns(changelist: ChangeList) -> list[_Column]:
 
 
 class CurationAdmin(SimpleHistoryAdmin):
+    #: The change list's count kept until the next write (lab.core.changelists).
+    paginator = GenerationCountPaginator
     #: The merge service of the model (keyword-only: keep, drop, user) and its plan (keep,
     #: drop): a model admin that can merge sets both (staticmethod).
     merge_service = None
