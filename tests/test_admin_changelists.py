@@ -5,9 +5,10 @@ hierarchy scanning every row, people's paper counts without grouping every bylin
 
 import pytest
 from django import forms
-from django.contrib.admin import helpers, site
+from django.contrib.admin import AllValuesFieldListFilter, helpers, site
 from django.contrib.admin.templatetags.admin_list import _boolean_icon, results
 from django.contrib.admin.views.main import ChangeList
+from django.core.exceptions import ImproperlyConfigured
 from django.core.management import call_command
 from django.db import connection
 from django.db.models.signals import post_init
@@ -17,10 +18,11 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
 from lab.core.admin import boolean_icon
+from lab.core.changelists import DistinctValuesListFilter, GenerationCountPaginator
 from lab.core.curation_admin import CurationChangeList
 from people.models import Person
 from publications.models import Authorship, Paper
-from tests.factories import AuthorshipFactory, PaperFactory, PersonFactory
+from tests.factories import AuthorshipFactory, PaperFactory, PersonFactory, VenueFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -236,20 +238,12 @@ def test_the_count_is_kept_until_the_next_write_and_stays_exact(lab, lab_admin_c
 
 
 def test_a_kept_count_needs_a_model_whose_writes_forget_the_cache(django_user_model):
-    from django.core.exceptions import ImproperlyConfigured
-
-    from lab.core.changelists import GenerationCountPaginator
-
     with pytest.raises(ImproperlyConfigured, match="LAB_APPS"):
-        GenerationCountPaginator(django_user_model.objects.order_by("pk"), 10).count
+        _ = GenerationCountPaginator(django_user_model.objects.order_by("pk"), 10).count
     assert GenerationCountPaginator(Paper.objects.filter(pk__in=[]), 10).count == 0
 
 
 def test_the_year_filter_offers_django_s_choices_by_a_skip_scan(rf, lab_admin):
-    from django.contrib.admin import AllValuesFieldListFilter
-
-    from lab.core.changelists import DistinctValuesListFilter
-
     for year in (2021, 2019, 2021, 2024, None):
         PaperFactory(year=year)
     request = rf.get("/admin/publications/paper/")
@@ -278,8 +272,6 @@ def test_the_year_filter_offers_django_s_choices_by_a_skip_scan(rf, lab_admin):
 
 
 def test_the_sidebar_reads_no_whole_table_and_keeps_the_venues(lab, lab_admin_client):
-    from tests.factories import VenueFactory
-
     url = "/admin/publications/paper/"
     statements = sql_of(lab_admin_client, url)
     assert not any("SELECT DISTINCT" in sql.upper() for sql in statements)
