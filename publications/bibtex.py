@@ -57,12 +57,11 @@ same ``CitedPaper`` records, so both paths write the same bytes.
 """
 
 import functools
-import operator
 import re
 import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
-from itertools import groupby, product
+from itertools import groupby
 from operator import itemgetter
 from typing import NamedTuple
 
@@ -70,7 +69,6 @@ from django.db.models import (
     CharField,
     Exists,
     F,
-    IntegerField,
     OuterRef,
     Prefetch,
     QuerySet,
@@ -78,11 +76,11 @@ from django.db.models import (
     Value,
     prefetch_related_objects,
 )
-from django.db.models.functions import Cast, Concat
+from django.db.models.functions import Concat
 
 from lab.core.bulk import filter_in
 from people.names import split_name
-from publications.byline import MARK_FIELDS, MARKS
+from publications.byline import MARK_FIELDS, MARK_SIGNS, MARKS_MASK, MASK_SIGNS
 from publications.enums import PaperStatus, VenueKind
 from publications.models import Authorship, Keyword, Paper, PaperAward
 from publications.validators import PAGE_DASH
@@ -235,23 +233,6 @@ class CitedPaper(NamedTuple):
 PAPER_COLUMNS = CitedPaper._fields[: CitedPaper._fields.index("abstract")]
 VENUE_COLUMNS = ("venue__name", "venue__short_name", "venue__kind")
 
-#: The marks after an author's name, by the values of MARK_FIELDS: (True, False, False, True)
-#: -> "*✉".
-_MARK_SIGNS = {
-    flags: "".join(sign for sign, on in zip(MARKS, flags, strict=True) if on)
-    for flags in product((False, True), repeat=len(MARKS))
-}
-#: The marks as one number read from the database (bit n: the n-th mark of MARK_FIELDS): one
-#: integer column instead of four booleans, which SQLite's driver would convert one by one.
-_MARKS_MASK = functools.reduce(
-    operator.add,
-    (Cast(field, IntegerField()) * (1 << bit) for bit, field in enumerate(MARK_FIELDS)),
-)
-_MASK_SIGNS = {
-    sum(1 << bit for bit, on in enumerate(flags) if on): signs
-    for flags, signs in _MARK_SIGNS.items()
-}
-
 
 def name_parts(printed_name: str, name: str, given_name: str, family_name: str) -> tuple[str, str]:
     """(given, family) for the citation; ("", whole name) when the name does not split."""
@@ -295,7 +276,7 @@ def cited_paper(paper: Paper, *, awards: bool = False) -> CitedPaper:
     ``awards``: read its awards too (a query unless prefetched)."""
     venue = paper.venue
     authors = [
-        Author(*author_name_parts(a), _MARK_SIGNS[tuple(getattr(a, f) for f in MARK_FIELDS)])
+        Author(*author_name_parts(a), MARK_SIGNS[tuple(getattr(a, f) for f in MARK_FIELDS)])
         for a in paper_authorships(paper)
     ]
     return CitedPaper(
@@ -397,7 +378,7 @@ def _related_queries(pks: list[int], awards: bool) -> list[tuple[QuerySet, list]
                 "person__name",
                 "person__given_name",
                 "person__family_name",
-                _MARKS_MASK,
+                MARKS_MASK,
             ),
             ["position"],
         ),
@@ -427,7 +408,7 @@ def _records(merged: Iterable[tuple[tuple, list[list[tuple]]]]) -> Iterator[Cite
             parts = names.get(row[1:3])
             if parts is None:
                 parts = names[row[1:3]] = name_parts(*row[2:6])
-            authors.append(Author(parts[0], parts[1], _MASK_SIGNS[row[6]]))
+            authors.append(Author(parts[0], parts[1], MASK_SIGNS[row[6]]))
         titles = [title for _, title in prizes[0]] if prizes else []
         yield CitedPaper(*values, authors, [name for _, name in tags], titles)
 

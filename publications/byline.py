@@ -9,8 +9,14 @@ admin's byline help, the site's legend and mark titles, the exports' byline cell
 docs' table (checked by a test) all derive from it, so a mark reads the same everywhere.
 """
 
+import functools
+import operator
 import re
 from dataclasses import dataclass
+from itertools import product
+
+from django.db.models import IntegerField
+from django.db.models.functions import Cast
 
 
 @dataclass(frozen=True)
@@ -42,6 +48,23 @@ MARK_FIELDS = tuple(MARKS.values())
 MARK_BY_FIELD = {mark.field: mark for mark in MARK_TABLE}
 #: "* equal contribution, † system/project lead, ‡ mentee, ✉ corresponding author"
 MARK_SUMMARY = ", ".join(f"{mark.sign} {mark.label}" for mark in MARK_TABLE)
+#: The signs after an author's name, by the values of MARK_FIELDS: (True, False, False, True)
+#: -> "*✉".
+MARK_SIGNS = {
+    flags: "".join(sign for sign, on in zip(MARKS, flags, strict=True) if on)
+    for flags in product((False, True), repeat=len(MARKS))
+}
+#: A byline row's marks as one number read from the database (bit n: the n-th field of
+#: MARK_FIELDS): one integer column instead of four booleans, which SQLite's driver converts
+#: one by one. ``MASK_SIGNS``: the signs by that number.
+MARKS_MASK = functools.reduce(
+    operator.add,
+    (Cast(name, IntegerField()) * (1 << bit) for bit, name in enumerate(MARK_FIELDS)),
+)
+MASK_SIGNS = {
+    sum(1 << bit for bit, on in enumerate(flags) if on): signs
+    for flags, signs in MARK_SIGNS.items()
+}
 
 _SLUG = re.compile(r"<\s*([^<>]*?)\s*>")
 _TRAILING_MARKS = re.compile(r"[\s" + re.escape("".join(MARKS)) + r"]+$")

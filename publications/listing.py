@@ -12,15 +12,13 @@ awards, their keywords and their earlier versions, each as tuples (``values_list
 markup (tested against each other).
 """
 
-import functools
-import operator
 from collections import Counter
 from dataclasses import dataclass, field
 
-from django.db.models import IntegerField, QuerySet
-from django.db.models.functions import Cast, Lower
+from django.db.models import QuerySet
+from django.db.models.functions import Lower
 
-from publications.byline import MARK_FIELDS
+from publications.byline import MARK_FIELDS, MARKS_MASK
 from publications.enums import PaperStatus
 from publications.models import Authorship, Paper, PaperAward
 
@@ -35,13 +33,6 @@ PAPER_LINKS = (
 )
 LINK_FIELDS = tuple(name for name, _label in PAPER_LINKS)
 STATUS_LABELS = dict(PaperStatus.choices)
-#: A byline row's marks as one number read from the database (bit n: the n-th field of
-#: MARK_FIELDS): one integer column instead of four booleans, which SQLite's driver converts
-#: one by one (as publications.bibtex reads them).
-MARKS_MASK = functools.reduce(
-    operator.add,
-    (Cast(name, IntegerField()) * (1 << bit) for bit, name in enumerate(MARK_FIELDS)),
-)
 
 
 def marks_mask(authorship) -> int:

@@ -9,7 +9,6 @@ downloads, the admin's export and the whole-lab workbook's papers sheet all writ
 """
 
 from collections.abc import Callable, Iterator, Sequence
-from itertools import product
 from operator import itemgetter
 
 from django.conf import settings
@@ -22,7 +21,7 @@ from import_export import widgets
 from lab.core.importing import SlugWidget
 from people.matching import PersonMatcher
 from people.models import Person
-from publications.byline import MARK_FIELDS, MARKS
+from publications.byline import MARK_FIELDS, MARK_SIGNS
 from publications.models import Authorship, Paper, PaperAward
 from publications.resources import AWARD_SEPARATOR, KEYWORD_SEPARATOR, PaperResource
 
@@ -194,14 +193,6 @@ def paper_queries(
     )
 
 
-#: The marks after an author's name, by the values of MARK_FIELDS: (True, False, False, True)
-#: -> "*✉".
-_MARK_SIGNS = {
-    flags: "".join(sign for sign, on in zip(MARKS, flags, strict=True) if on)
-    for flags in product((False, True), repeat=len(MARKS))
-}
-
-
 def paper_rows(
     resource: PaperResource,
     papers: QuerySet | None = None,
@@ -275,7 +266,7 @@ class _BylineCells:
         for authorship in rows:
             key = authorship[1:3]
             name, slug = authors.get(key) or authors.setdefault(key, self._author(*key))
-            parts.append(name + _MARK_SIGNS[authorship[3:]] + slug)
+            parts.append(name + MARK_SIGNS[authorship[3:]] + slug)
         return "; ".join(parts)
 
 

@@ -65,7 +65,14 @@ class DistinctValuesListFilter(admin.AllValuesFieldListFilter):
         super().__init__(field, request, params, model, model_admin, field_path)
         queryset = model_admin.get_queryset(request)
         if field_path == field.name and field.model is model and not queryset.query.where:
-            self.lookup_choices = _distinct_values(queryset, field)
+            # Read when the sidebar is shown, as Django's (a lazy queryset) is: an export
+            # action makes the change list's filters but shows none.
+            self._scanned = (queryset, field)
+            del self.lookup_choices
+
+    @cached_property
+    def lookup_choices(self) -> list:
+        return _distinct_values(*self._scanned)
 
 
 def _distinct_values(queryset: QuerySet, field) -> list:
