@@ -22,7 +22,7 @@ def selects(queries) -> list[str]:
     return [
         " ".join(sorted(set(re.findall(r'FROM "(\w+)"', q["sql"]))))
         for q in queries.captured_queries
-        if q["sql"].startswith("SELECT")
+        if q["sql"].lstrip("(").startswith("SELECT")
     ]
 
 

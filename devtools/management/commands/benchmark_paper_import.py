@@ -63,7 +63,7 @@ class QueryCounter:
 
     def __call__(self, execute, sql, params, many, context):
         self.count += 1
-        self.selects += sql.lstrip().upper().startswith("SELECT")
+        self.selects += sql.lstrip().lstrip("(").upper().startswith("SELECT")
         return execute(sql, params, many, context)
 
 
