@@ -7,6 +7,7 @@ from django.urls import reverse
 from django_countries.fields import CountryField
 
 from lab.core.history import LabHistory
+from lab.core.keys import KeyedModel
 from lab.core.models import (
     MergeableModel,
     TimeStampedModel,
@@ -212,7 +213,7 @@ class PersonQuerySet(SlugQuerySet):
         )
 
 
-class Person(MergeableModel, TimeStampedModel):
+class Person(KeyedModel, MergeableModel, TimeStampedModel):
     name = models.CharField(
         max_length=200, help_text="As displayed, Unicode kept, e.g. Ixeia Sánchez Pérez."
     )
@@ -299,12 +300,6 @@ class Person(MergeableModel, TimeStampedModel):
 
     def natural_key(self):
         return (self.slug,)
-
-    def save(self, *args, update_fields=None, **kwargs):
-        # A save of the name writes its key with it (its field makes it in pre_save).
-        if update_fields is not None and "name" in update_fields:
-            update_fields = {*update_fields, "name_key"}
-        super().save(*args, update_fields=update_fields, **kwargs)
 
     def get_absolute_url(self):
         return reverse("people:detail", args=[self.slug])

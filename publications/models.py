@@ -5,6 +5,7 @@ from django.db.models.functions import Coalesce, Lower, NullIf
 from django.urls import reverse
 
 from lab.core.history import LabHistory
+from lab.core.keys import KeyedModel
 from lab.core.models import (
     MergeableModel,
     TimeStampedModel,
@@ -331,7 +332,7 @@ PAPER_SORTS = {
 }
 
 
-class Paper(MergeableModel, TimeStampedModel):
+class Paper(KeyedModel, MergeableModel, TimeStampedModel):
     """One work, however many people list it."""
 
     title = models.CharField(max_length=500)
@@ -507,12 +508,6 @@ class Paper(MergeableModel, TimeStampedModel):
 
     def natural_key(self):
         return (self.slug,)
-
-    def save(self, *args, update_fields=None, **kwargs):
-        # A save of the title writes its key with it (its field makes it in pre_save).
-        if update_fields is not None and "title" in update_fields:
-            update_fields = {*update_fields, "title_key"}
-        super().save(*args, update_fields=update_fields, **kwargs)
 
     def get_absolute_url(self):
         return reverse("publications:paper", args=[self.slug])

@@ -3,7 +3,8 @@ one text share, kept by the model itself so that imports look records up by the 
 texts a file holds (an index look-up each) instead of reading and folding every record.
 
 A subclass says how a text is folded (``normalize``): publications.titles.TitleKeyField for
-a paper's title, people.names.NameKeyField for a person's name.
+a paper's title, people.names.NameKeyField for a person's name. A model with a key inherits
+``KeyedModel``, whose ``save(update_fields=...)`` writes a key with its source.
 """
 
 from django.db import models
@@ -12,11 +13,12 @@ from django.db.models import signals
 
 class KeyField(models.CharField):
     """The ``normalize``\\ d key of the model's ``source`` field, kept by every write that goes
-    through a field's ``pre_save`` (``save()``, ``bulk_create``; a ``save(update_fields=...)``
-    naming the source must name the key too) and by raw saves (``loaddata``, the backups'
+    through a field's ``pre_save`` (``save()``, ``bulk_create``; ``KeyedModel.save`` adds the
+    key to ``update_fields`` naming its source) and by raw saves (``loaddata``, the backups'
     restore: a ``pre_save`` receiver, since a raw save takes the values as they are). Not a
-    form field; writes of plain values (``insert_rows``) give it themselves (``key_for``), and
-    an ``update()`` or ``bulk_update`` of the source must set it too."""
+    form field; writes of plain values (``insert_rows``) give it themselves (``key_for``;
+    ``lab.core.bulk.insert_instances`` does), and an ``update()`` or ``bulk_update`` of the
+    source must set it too. The model inherits ``KeyedModel``."""
 
     #: The source field's name when none is given.
     default_source = ""
@@ -62,3 +64,23 @@ class KeyField(models.CharField):
     def _raw_save(self, sender, instance, raw=False, **kwargs):
         if raw:
             setattr(instance, self.attname, self.key(instance))
+
+
+class KeyedModel(models.Model):
+    """A model with stored keys (``KeyField``): a ``save(update_fields=...)`` that names a
+    key's source writes the key with it (the field makes it in ``pre_save``, which Django calls
+    only for the fields named)."""
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, update_fields=None, **kwargs):
+        if update_fields is not None:
+            named = set(update_fields)
+            keys = {
+                f.name
+                for f in self._meta.concrete_fields
+                if isinstance(f, KeyField) and f.source in named
+            }
+            update_fields = named | keys
+        super().save(*args, update_fields=update_fields, **kwargs)

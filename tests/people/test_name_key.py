@@ -1,23 +1,19 @@
-"""Person.name_key, the stored key of a person's name (people.names.NameKeyField), kept by every
-way a person is written; and the imports' matcher that reads only the people a file names by
+"""Person.name_key, the stored key of a person's name (people.names.NameKeyField): its migration
+fill and the imports' insert of new people (the writes shared with the other stored keys:
+tests/test_keys.py); and the imports' matcher that reads only the people a file names by
 it (people.matching.PersonMatcher.for_names), instead of every person."""
 
 import importlib
-import json
 from types import SimpleNamespace
 
 import pytest
 from django.apps import apps
-from django.core import serializers
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from people.admin import PersonAdmin
 from people.matching import NameMatchError, PersonMatcher, people_named
 from people.models import Person
-from people.names import normalize_name
-from people.resources import PersonResource
 from publications.bibtex_import import bibtex_import, bibtex_plan
 from tests.factories import AuthorshipFactory, PaperFactory, PersonFactory
 
@@ -30,26 +26,6 @@ def stored_key(person: Person) -> str:
     return Person.objects.values_list("name_key", flat=True).get(pk=person.pk)
 
 
-def test_save_stores_the_key_and_keeps_it_when_the_name_changes():
-    person = PersonFactory(name=ACCENTED)
-    assert stored_key(person) == person.name_key == "ixeia sanchez perez"
-
-    person.name = "Ixeia S. Pérez"
-    person.save(update_fields=["name"])  # the key is written with its name
-    assert stored_key(person) == "ixeia s perez"
-
-
-def test_a_raw_save_from_a_fixture_or_backup_stores_the_key_of_the_name():
-    person = PersonFactory(name="Old Name")
-    [record] = json.loads(serializers.serialize("json", [person]))
-    record["fields"].update(name=ACCENTED, name_key="stale")
-
-    for obj in serializers.deserialize("json", json.dumps([record])):
-        obj.save()
-
-    assert stored_key(person) == normalize_name(ACCENTED)
-
-
 def test_the_migration_fills_the_keys_of_the_people_already_there():
     people = [PersonFactory(name=name) for name in (ACCENTED, "Kai Chen")]
     Person.objects.update(name_key="")
@@ -58,15 +34,6 @@ def test_the_migration_fills_the_keys_of_the_people_already_there():
     migration.fill_name_keys(apps, SimpleNamespace(connection=connection))
 
     assert [stored_key(p) for p in people] == ["ixeia sanchez perez", "kai chen"]
-
-
-def test_the_key_is_no_field_of_the_admin_form_the_spreadsheets_or_history():
-    assert Person._meta.get_field("name_key").editable is False
-    assert "name_key" not in PersonAdmin.form.base_fields
-    headers = PersonResource().export(Person.objects.none()).headers
-    assert "name_key" not in headers and "name" in headers
-    history_fields = {f.name for f in Person.history.model._meta.fields}
-    assert "name_key" not in history_fields and "name" in history_fields
 
 
 def test_the_people_a_bibtex_import_creates_have_their_keys(lab_admin):

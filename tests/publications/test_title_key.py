@@ -1,19 +1,16 @@
-"""Paper.title_key: the stored key of a paper's title (publications.titles), kept by every way a
-paper is written, and the imports' duplicate check that looks it up."""
+"""Paper.title_key: the stored key of a paper's title (publications.titles): its bulk and
+migration fills, and the imports' duplicate check that looks it up. The writes that keep it,
+shared with the other stored keys: tests/test_keys.py."""
 
 import importlib
-import json
 from types import SimpleNamespace
 
 import pytest
 from django.apps import apps
-from django.core import serializers
 from django.db import connection
 
-from publications.admin import PaperAdmin
 from publications.bibtex_import import bibtex_import, bibtex_plan
 from publications.models import Paper
-from publications.resources import PaperResource
 from publications.titles import normalize_title
 from tests.factories import PaperFactory, VenueFactory
 
@@ -26,39 +23,12 @@ def stored_key(paper: Paper) -> str:
     return Paper.objects.values_list("title_key", flat=True).get(pk=paper.pk)
 
 
-def test_save_stores_the_key_and_keeps_it_when_the_title_changes():
-    paper = PaperFactory(title=ACCENTED)
-    assert stored_key(paper) == paper.title_key == "resume parsing for cafe scale networks"
-
-    paper.title = "Another Title, Entirely"
-    paper.save(update_fields=["title"])  # the key is written with its title
-    assert stored_key(paper) == "another title entirely"
-
-
 def test_bulk_create_stores_the_key():
     venue = VenueFactory()
     [paper] = Paper.objects.bulk_create(
         [Paper(title=ACCENTED, slug="bulk", venue=venue, year=2024)]
     )
     assert stored_key(paper) == normalize_title(ACCENTED)
-
-
-def test_a_raw_save_from_a_fixture_or_backup_stores_the_key_of_the_title():
-    """loaddata and the backups' restore save raw: a file's stale or missing key is made again."""
-    paper = PaperFactory(title="Old Title")
-    [record] = json.loads(serializers.serialize("json", [paper]))
-    record["fields"].update(title=ACCENTED, title_key="stale")
-
-    for obj in serializers.deserialize("json", json.dumps([record])):
-        obj.save()
-
-    assert stored_key(paper) == normalize_title(ACCENTED)
-
-
-def test_the_key_is_cut_to_the_column():
-    # Folding can lengthen a title ("ﬁ" is "fi"): 500 ligatures fold to 1,000 letters.
-    paper = PaperFactory(title="ﬁ" * 500)
-    assert stored_key(paper) == "fi" * 250
 
 
 def test_the_migration_fills_the_keys_of_the_papers_already_there():
@@ -74,15 +44,6 @@ def test_the_migration_fills_the_keys_of_the_papers_already_there():
         "plain title",
         "fi" * 250,
     ]
-
-
-def test_the_key_is_no_field_of_the_admin_form_or_the_spreadsheets():
-    assert Paper._meta.get_field("title_key").editable is False
-    assert "title_key" not in PaperAdmin.form.base_fields
-    headers = PaperResource().export(Paper.objects.none()).headers
-    assert "title_key" not in headers and "title" in headers
-    history_fields = {f.name for f in Paper.history.model._meta.fields}
-    assert "title_key" not in history_fields and "title" in history_fields
 
 
 def test_import_finds_the_paper_by_its_stored_key_and_year(lab_admin):
