@@ -17,7 +17,7 @@ from people.matching import PersonMatcher
 from people.models import Person
 from people.services import apply_same_as, same_as_choices
 from publications.admin_bibtex import BibtexImportAdminMixin
-from publications.byline import MARK_SUMMARY, BylineError, coauthors_of
+from publications.byline import MARK_SUMMARY, BylineError, coauthors_of, parse_byline
 from publications.duplicates import paper_suggestions, venue_suggestions
 from publications.models import Authorship, Keyword, Paper, PaperAward, Service, Venue
 from publications.resources import (
@@ -33,8 +33,7 @@ from publications.services import (
     AuthorSpec,
     authorship_put,
     authorships_delete,
-    byline_matcher,
-    byline_resolve,
+    entries_matcher,
     paper_byline,
     paper_byline_at,
     paper_bylines_at,
@@ -45,6 +44,7 @@ from publications.services import (
     paper_set_authorships,
     paper_set_byline,
     printed_bylines,
+    resolve_entries,
     venue_merge,
     venue_merge_plan,
 )
@@ -202,7 +202,7 @@ class PaperAdminForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        #: The people the byline's names may mean (byline_matcher: not everyone), made by
+        #: The people the byline's names may mean (entries_matcher: not everyone), made by
         #: clean_byline and used again to write the byline.
         self.matcher = None
         if self.instance.pk:
@@ -219,9 +219,10 @@ class PaperAdminForm(forms.ModelForm):
             if self.instance.pk:
                 raise forms.ValidationError("A paper keeps at least one author.")
             return byline
-        self.matcher = byline_matcher([byline])
         try:
-            byline_resolve(byline=byline, matcher=self.matcher)
+            entries = parse_byline(byline)
+            self.matcher = entries_matcher([entries])
+            resolve_entries(entries, matcher=self.matcher)
         except BylineError as error:
             raise forms.ValidationError(str(error)) from None
         return byline

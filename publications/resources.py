@@ -7,7 +7,7 @@ kind, start year, note). References are slugs (``venue``, ``publisher``, ``paper
 One row per paper. The byline sits in one cell, in order, with its marks, exactly as the admin's
 byline box takes it: ``Qinghao Hu*; Meng Zhang*; Peng Sun``; a namesake carries their slug
 (``Hao Wang <hao-wang-2>``) so the cell resolves to the same people when read back. On import the
-cell goes through the admin's own services (``byline_resolve``, ``paper_set_authorships``):
+cell goes through the admin's own services (``resolve_entries``, ``paper_set_authorships``):
 authors are matched by name or alias, a name nobody has becomes a new person (listed in the
 preview), an ambiguous one is a row error. Awards are one cell, joined by "; ". Keywords are
 one cell too, by name (``GPU; machine learning``; "," separates them as well): a name matches
@@ -36,7 +36,13 @@ from lab.core.records import in_model_order
 from people.matching import PersonMatcher
 from people.models import Institution, Person
 from people.names import normalize_name
-from publications.byline import MARK_FIELDS, BylineError, format_byline
+from publications.byline import (
+    MARK_FIELDS,
+    BylineEntry,
+    BylineError,
+    format_byline,
+    parse_byline,
+)
 from publications.models import Authorship, Keyword, Paper, PaperAward, Service, Venue
 from publications.services import (
     AuthorSpec,
@@ -44,11 +50,11 @@ from publications.services import (
     KeywordIndex,
     authorship_put,
     byline_authors,
-    byline_matcher,
-    byline_resolve,
+    entries_matcher,
     paper_byline,
     papers_set_authorships,
     papers_set_keywords,
+    resolve_entries,
     split_keywords,
 )
 from publications.services.keywords import check_keyword_name, keyword_key
@@ -160,6 +166,8 @@ class PaperResource(LabResource):
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
         self._matcher = None
+        #: The file's bylines that parse, parsed once (prepare_import), by their text.
+        self._parsed: dict[str, list[BylineEntry]] = {}
         self._bylines: dict[Paper, list[AuthorSpec]] = {}
         self._new_papers: set[int] = set()
         self._new_awards: list[PaperAward] = []
@@ -183,7 +191,12 @@ class PaperResource(LabResource):
     def prepare_import(self, dataset):
         super().prepare_import(dataset)
         if "authors" in (dataset.headers or []):
-            self._matcher = byline_matcher(cell_text(cell) for cell in dataset["authors"])
+            for byline in {cell_text(cell) for cell in dataset["authors"]} - {""}:
+                try:
+                    self._parsed[byline] = parse_byline(byline)
+                except BylineError:
+                    continue  # resolving its rows reports why
+            self._matcher = entries_matcher(self._parsed.values())
 
     def dehydrate_authors(self, paper: Paper) -> str:
         return paper_byline(paper, matcher=self.matcher)
@@ -208,9 +221,8 @@ class PaperResource(LabResource):
         if "authors" in columns:
             byline = cell_text(row["authors"])
             try:
-                resolved["authors"] = (
-                    byline_resolve(byline=byline, matcher=self.matcher) if byline else []
-                )
+                entries = (self._parsed.get(byline) or parse_byline(byline)) if byline else []
+                resolved["authors"] = resolve_entries(entries, matcher=self.matcher)
             except BylineError as error:
                 raise ValidationError({"authors": str(error)}) from None
         if "keywords" in columns:

@@ -12,8 +12,9 @@ entries without errors:
   spellings the file has (three spellings of CIKM are one venue);
 - duplicates: marks the entries that are already papers (same DOI, same arXiv id, or the same
   normalised title and year) or repeat an earlier entry of the file; they are never imported;
-- authors: matches the ordered byline to people by name or alias through one PersonMatcher
-  (``byline_resolve``, the admin's byline service), or plans a ``NewPerson`` with the fields
+- authors: parses each ordered byline once, reads the people the file names (one
+  PersonMatcher: ``entries_matcher``) and matches each byline to them by name or alias
+  (``resolve_entries``, the admin's byline service), or plans a ``NewPerson`` with the fields
   ``person_create`` would give (split name); its fields are validated here, without the
   per-person queries of ``full_clean``;
 - keywords: which of the entries' keywords are already there (case aside);
@@ -43,10 +44,10 @@ from publications.bibtex_import.fields import CONFERENCE_TYPES, JOURNAL_TYPES
 from publications.bibtex_import.formats import FORMATS
 from publications.bibtex_import.parse import MAX_BIBTEX_BYTES, BibtexFile, check_bibtex_text
 from publications.bibtex_import.venues import abbreviates, short_key, venue_key
-from publications.byline import MARK_FIELDS, BylineError
+from publications.byline import MARK_FIELDS, BylineEntry, BylineError, parse_byline
 from publications.enums import VenueKind
 from publications.models import Keyword, Paper, Venue
-from publications.services import byline_matcher, byline_resolve
+from publications.services import entries_matcher, resolve_entries
 from publications.titles import normalize_title
 
 
@@ -409,16 +410,22 @@ def _match_authors(plan: BibtexPlan) -> None:
     entries = plan.new_papers
     if not entries:
         return
-    bylines = ["; ".join(entry.author_names) for entry in entries]
-    matcher = byline_matcher(bylines)  # the people the file names, not everyone
-    for entry, byline in zip(entries, bylines, strict=True):
+    # Each byline parsed once: its entries name the people to read and are then resolved.
+    parsed: list[list[BylineEntry] | None] = []
+    for entry in entries:
         try:
-            resolved = byline_resolve(byline=byline, matcher=matcher)
+            parsed.append(parse_byline("; ".join(entry.author_names)))
         except BylineError as error:
-            message = str(error).rstrip(".")
-            if message.startswith("Author "):
-                message = "a" + message[1:]
-            entry.error(message)
+            _byline_error(entry, error)
+            parsed.append(None)
+    matcher = entries_matcher(p for p in parsed if p)  # the people the file names, not everyone
+    for entry, byline_entries in zip(entries, parsed, strict=True):
+        if byline_entries is None:
+            continue
+        try:
+            resolved = resolve_entries(byline_entries, matcher=matcher)
+        except BylineError as error:
+            _byline_error(entry, error)
             continue
         for byline_entry, person in resolved:
             flags = {mark: getattr(byline_entry, mark) for mark in MARK_FIELDS}
@@ -433,6 +440,14 @@ def _match_authors(plan: BibtexPlan) -> None:
                         entry.error(f"the new person “{new.name}” cannot be created ({fields})")
                         continue
                     plan.new_people[key] = new
+
+
+def _byline_error(entry: PlannedEntry, error: BylineError) -> None:
+    """The entry's error for its byline: "author 3: …" (the byline's message, lower-cased)."""
+    message = str(error).rstrip(".")
+    if message.startswith("Author "):
+        message = "a" + message[1:]
+    entry.error(message)
 
 
 #: The fields of a new person the file gives, checked as Person.clean_fields checks them.

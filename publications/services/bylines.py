@@ -56,15 +56,23 @@ def authorship_entry(authorship: Authorship) -> BylineEntry:
 
 
 def byline_matcher(bylines: Iterable[str]) -> PersonMatcher:
-    """The matcher of the people ``bylines`` may mean (``PersonMatcher.for_names``: one query
-    of indexed look-ups, not every person): the names and slugs of their entries. A byline
-    that does not parse adds nothing (resolving it reports why)."""
-    names, slugs = set(), set()
+    """The matcher of the people ``bylines`` may mean (``entries_matcher``). A byline that does
+    not parse adds nothing (resolving it reports why). Where the bylines are resolved too,
+    parse each once and pass the entries to ``entries_matcher`` and ``resolve_entries``."""
+    parsed = []
     for byline in bylines:
         try:
-            entries = parse_byline(byline)
+            parsed.append(parse_byline(byline))
         except BylineError:
             continue
+    return entries_matcher(parsed)
+
+
+def entries_matcher(bylines: Iterable[Sequence[BylineEntry]]) -> PersonMatcher:
+    """The matcher of the people parsed bylines may mean (``PersonMatcher.for_names``: one
+    query of indexed look-ups, not every person): the names and slugs of their entries."""
+    names, slugs = set(), set()
+    for entries in bylines:
         for entry in entries:
             names.add(entry.name)
             if entry.slug:
@@ -105,12 +113,20 @@ def printed_bylines(paper_ids: Collection[int]) -> dict[int, str]:
 def byline_resolve(
     *, byline: str, matcher: PersonMatcher
 ) -> list[tuple[BylineEntry, Person | None]]:
-    """Parse and match a byline without writing: each entry with its person, or None for a
-    person to be created. Raises BylineError naming the author at fault."""
+    """Parse and match a byline without writing (``resolve_entries``). Raises BylineError
+    naming the author at fault."""
+    return resolve_entries(parse_byline(byline), matcher=matcher)
+
+
+def resolve_entries(
+    entries: Sequence[BylineEntry], *, matcher: PersonMatcher
+) -> list[tuple[BylineEntry, Person | None]]:
+    """Match a parsed byline without writing: each entry with its person, or None for a person
+    to be created. Raises BylineError naming the author at fault."""
     resolved = []
     seen: dict[object, int] = {}
     longest = Person._meta.get_field("name").max_length
-    for number, entry in enumerate(parse_byline(byline), start=1):
+    for number, entry in enumerate(entries, start=1):
         if len(entry.name) > longest:
             raise BylineError(
                 f"Author {number} (“{entry.name[:40]}…”) is longer than {longest} characters: "

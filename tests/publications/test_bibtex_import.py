@@ -21,6 +21,7 @@ from import_export.admin import ImportExportModelAdmin
 
 from lab.core.bulk import collector_paused, insert_instances, new_instances
 from people.models import Person
+from publications import byline as byline_module
 from publications.admin import PaperAdmin
 from publications.admin_bibtex import BibtexConfirmForm, BibtexImportAdminMixin
 from publications.bibtex import papers_to_bibtex
@@ -447,6 +448,25 @@ def test_plan_runs_a_constant_number_of_queries(lab, item_count, django_assert_n
         plan = bibtex_plan(text)
 
     assert len(plan.new_papers) == item_count
+
+
+def test_plan_parses_each_byline_once(lab, monkeypatch):
+    """The plan reads the people its bylines name and resolves the bylines from one parse of
+    each (it parsed each twice: for the matcher, then to resolve it)."""
+    parsed = Counter()
+    parse_entry = byline_module._parse_entry
+
+    def counted(text, number):
+        parsed[text] += 1
+        return parse_entry(text, number)
+
+    monkeypatch.setattr(byline_module, "_parse_entry", counted)
+    plan = bibtex_plan(generated_bib(3))
+
+    assert len(plan.new_papers) == 3
+    assert all(entry.authors for entry in plan.new_papers)
+    assert sum(parsed.values()) == 9  # three entries of three authors
+    assert parsed["Qinghao Hu"] == 3
 
 
 def test_collector_paused_holds_gc_off_until_the_last_block_ends():
