@@ -1,11 +1,8 @@
 """Public pages of papers and venues, and their downloads. Thin: load, filter, render."""
 
-import functools
 
 from django.core.paginator import Paginator
-from django.db.models import BooleanField, Prefetch, QuerySet, prefetch_related_objects
-from django.db.models.expressions import RawSQL
-from django.http import HttpResponseBadRequest
+from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
 from django.views.decorators.http import require_safe
@@ -15,19 +12,15 @@ from lab.core.cache import Fragment, cached_fragment, public_page, query_key, re
 from lab.core.models import format_partial_date
 from people.models import Person
 from publications.bibtex import paper_to_bibtex
-from publications.byline import MARK_FIELDS
 from publications.exports import papers_response
 from publications.filters import YEAR_SORTS, PaperFilter, SelectedPaperFilter, VenueFilter
 from publications.listing import paper_list_items
 from publications.models import (
-    Authorship,
-    Keyword,
     Paper,
-    PaperAward,
     Service,
     Venue,
-    version_links,
 )
+from publications.paper_page import paper_for_page
 
 PAPERS_PER_PAGE = 50
 # The query parameters each page reads, with their defaults (lab.core.cache.public_page).
@@ -193,107 +186,11 @@ def paper_list_download(request, fmt):
     return papers_response(filterset.papers, fmt, filename="publications", request=request)
 
 
-#: What a paper's page and its BibTeX entry read: the paper's own columns but for the
-#: bookkeeping ones, its venue's names and kind, and what a link to its published version
-#: prints (more than a hundred columns of five tables before).
-_PAGE_COLUMNS = (
-    *(
-        f.name
-        for f in Paper._meta.concrete_fields
-        if f.name not in ("created", "modified", "former_slugs", "curator_note", "title_key")
-    ),
-    "venue__slug",
-    "venue__name",
-    "venue__short_name",
-    "venue__kind",
-    "published_version__slug",
-    "published_version__title",
-    "published_version__year",
-    "published_version__venue__name",
-    "published_version__venue__short_name",
-)
-#: What a paper's page and its BibTeX entry print of each byline row and its person.
-_PAGE_BYLINE = Authorship.objects.in_order().only(
-    "paper_id",
-    "position",
-    "printed_name",
-    *MARK_FIELDS,
-    "person__name",
-    "person__slug",
-    "person__given_name",
-    "person__family_name",
-)
-#: The paper's related rows its page shows: (relation, its query, a model for "none").
-_PAGE_RELATED = (
-    ("awards", PaperAward.objects.all(), PaperAward),
-    ("keywords", Keyword.objects.only("name", "slug"), Keyword),
-    ("earlier_versions", version_links(), Paper),
-)
-
-
-def _has_rows(model, field: str) -> RawSQL:
-    """Whether the paper has rows of ``model`` (whose foreign key ``field`` is the paper):
-    ``EXISTS`` written as SQL once. ``Exists()`` of a queryset is compiled anew with every
-    query it is in, which for the three flags of a paper's page was 0.8 ms, more than the rest
-    of the page's main query (both databases quote names with double quotes)."""
-    table, column = model._meta.db_table, model._meta.get_field(field).column
-    papers, pk = Paper._meta.db_table, Paper._meta.pk.column
-    # The rows' table under an alias of its own: for the papers' own table (earlier versions),
-    # its bare name would be the inner table's, not the paper's.
-    sql = (
-        f'EXISTS (SELECT 1 FROM "{table}" "related" '  # noqa: S608 (names from the models)
-        f'WHERE "related"."{column}" = "{papers}"."{pk}")'
-    )
-    return RawSQL(sql, (), output_field=BooleanField())  # noqa: S611 (no value in the SQL)
-
-
-#: What the page asks of the paper's related rows before reading them (_paper_for_page).
-_PAGE_FLAGS = {
-    "has_awards": _has_rows(PaperAward, "paper"),
-    "has_keywords": _has_rows(Paper.keywords.through, "paper"),
-    "has_earlier_versions": _has_rows(Paper, "published_version"),
-}
-
-
-@functools.cache
-def _evaluated_none(model) -> QuerySet:
-    """An empty queryset of ``model``, already evaluated (a QuerySet keeps its results): a
-    fresh ``none()`` is compiled each time it is read to find that it is empty, which on a
-    paper's page (three relations, read four times) was a third of its template's time."""
-    empty = model.objects.none()
-    len(empty)
-    return empty
-
-
-def _paper_for_page(slug: str) -> Paper:
-    """The paper with what its page shows, from narrow queries: the paper with its venue and
-    published version (joined, only what the page prints of them) and whether it has awards,
-    keywords and earlier versions (EXISTS: ``_PAGE_FLAGS``); its byline rows (only what is
-    printed); then only the relations it has.
-    Two to five queries, whatever the size of the lab; most papers need two or three (each
-    query costs about a millisecond of Django's time, the whole page a few)."""
-    papers = (
-        Paper.objects.select_related("venue", "published_version__venue")
-        .only(*_PAGE_COLUMNS)
-        .annotate(**_PAGE_FLAGS)
-    )
-    paper = get_object_or_404(papers, slug=slug)
-    lookups = [Prefetch("authorships", queryset=_PAGE_BYLINE)]
-    prefetched = paper.__dict__.setdefault("_prefetched_objects_cache", {})
-    for name, queryset, model in _PAGE_RELATED:
-        if getattr(paper, f"has_{name}"):
-            lookups.append(Prefetch(name, queryset=queryset))
-        else:
-            # Known to be empty: the relation's manager (and publications.bibtex) reads the
-            # prefetch cache, so nothing asks the database for it.
-            prefetched[name] = _evaluated_none(model)
-    prefetch_related_objects([paper], *lookups)
-    return paper
-
-
 def _paper_page_parts(slug: str) -> dict[str, str]:
     """What a paper's page shows, rendered: it is the same for every viewer."""
-    paper = _paper_for_page(slug)
+    paper = paper_for_page(slug)
+    if paper is None:
+        raise Http404("No paper has this address.")
     context = {
         "paper": paper,
         "when": format_partial_date(paper.year, paper.month),

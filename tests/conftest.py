@@ -6,6 +6,7 @@ from django.core.cache import cache
 from django.db import connection
 
 from lab.groups import LAB_ADMINS, MEMBERS
+from publications.paper_page import paper_for_page
 from tests.factories import PersonFactory, UserFactory
 
 
@@ -43,6 +44,14 @@ def empty_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture
+def paper_page_compiled(db):
+    """The paper page's query compiled, as it is after a process's first paper page
+    (publications.paper_page): compiling runs queries of its own, once (SQLite is asked
+    whether it has JSON), which a page's query count does not include."""
+    paper_for_page("")
 
 
 @pytest.fixture

@@ -197,32 +197,38 @@ def test_filtered_paper_list_query_count_is_constant(client, django_assert_num_q
 
 
 @pytest.mark.parametrize("item_count", [1, 5])
-def test_paper_detail_query_count_is_constant(client, django_assert_num_queries, item_count):
+def test_paper_detail_query_count_is_constant(
+    client, django_assert_num_queries, item_count, paper_page_compiled
+):
     (paper,) = make_papers(1, authors=item_count)
     paper.keywords.add(*(KeywordFactory() for _ in range(item_count)))
     for n in range(item_count):
         PaperAwardFactory(paper=paper, title=f"Award {n}")  # besides make_papers' one
         PaperFactory(published_version=paper, status=PaperStatus.PREPRINT)
 
-    # paper, venue and published version, with whether it has awards, keywords
-    # and earlier versions; byline; awards; keywords; earlier versions
-    with django_assert_num_queries(5):
+    # The paper with its venue, published version, byline and keywords, and whether it has
+    # awards and earlier versions (publications.paper_page); its awards; its earlier versions.
+    with django_assert_num_queries(3):
         response = client.get(f"/papers/{paper.slug}/")
 
+    html = response.content.decode()
     assert len(response.context["paper"].authorships.all()) == item_count
-    assert response.content.decode().count('<span class="badge">') == item_count + 1
+    assert html.count('<span class="badge">') == item_count + 1
+    (keywords,) = re.findall(r'<p class="paper-keywords">.*?</p>', html)
+    assert keywords.count("<a href=") == item_count + 1  # besides make_papers' one
+    assert html.count("Earlier version") == 1
 
 
 @pytest.mark.parametrize("item_count", [1, 5])
 def test_paper_detail_asks_only_for_the_relations_it_has(
-    client, django_assert_num_queries, item_count
+    client, django_assert_num_queries, item_count, paper_page_compiled
 ):
     paper = PaperFactory()
     for position in range(1, item_count + 1):
         AuthorshipFactory(paper=paper, position=position)
 
-    # The paper (with none of awards, keywords, earlier versions); its byline.
-    with django_assert_num_queries(2):
+    # The paper with its byline, and that it has no keywords, awards or earlier versions.
+    with django_assert_num_queries(1):
         response = client.get(f"/papers/{paper.slug}/")
 
     html = response.content.decode()

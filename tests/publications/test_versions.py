@@ -514,18 +514,19 @@ def test_person_page_with_versions_query_count_is_constant(
 
 @pytest.mark.parametrize("item_count", [1, 5])
 def test_paper_page_with_versions_query_count_is_constant(
-    client, django_assert_num_queries, item_count
+    client, django_assert_num_queries, item_count, paper_page_compiled
 ):
     published = PaperFactory(slug="fast")
     for _ in range(item_count):
         PaperFactory(published_version=published)
     preprint = PaperFactory(slug="fast-arxiv", published_version=published)
 
-    # paper, venue and published version (with whether it has awards, keywords, earlier
-    # versions); byline; earlier versions. The preprint has none of them.
-    with django_assert_num_queries(3):
-        published_page = client.get("/papers/fast/")
+    # The paper with its venue, published version, byline and keywords, and whether it has
+    # awards and earlier versions (publications.paper_page); its earlier versions. The preprint
+    # has none of them.
     with django_assert_num_queries(2):
+        published_page = client.get("/papers/fast/")
+    with django_assert_num_queries(1):
         preprint_page = client.get(f"/papers/{preprint.slug}/")
 
     earlier = published_page.context["paper"].earlier_versions.all()
