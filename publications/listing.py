@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from django.db.models import QuerySet
 from django.db.models.functions import Lower
 
+from lab.core.bulk import filter_in
 from publications.byline import MARK_FIELDS, MARKS_MASK
 from publications.enums import PaperStatus
 from publications.models import Authorship, Paper, PaperAward
@@ -197,10 +198,15 @@ def paper_list_items(papers: QuerySet[Paper]) -> list[PaperItem]:
 
 def _add_related(items: list[PaperItem]) -> None:
     by_pk = {item.pk: item for item in items}
+    # The papers' ids travel in one parameter, a JSON array (filter_in): Django's IN writes and
+    # sends one per id, four times for a person's hundreds of papers (their cold page on the
+    # side-by-side harness's PostgreSQL database of 1,000 papers, 307 of them the person's:
+    # fastest 40-41 -> 35-37 ms; the synthetic lab's most prolific person on SQLite, 420
+    # papers: 43-63 -> 34-37 ms).
     ids = list(by_pk)
     # The byline in order, as Authorship.objects.in_order() gives it.
     byline = (
-        Authorship.objects.filter(paper__in=ids)
+        filter_in(Authorship.objects.all(), "paper", ids)
         .order_by("paper_id", "position")
         .values_list(
             "paper_id", "person_id", "person__slug", "person__name", "printed_name", MARKS_MASK
@@ -209,21 +215,21 @@ def _add_related(items: list[PaperItem]) -> None:
     for paper_id, person_id, slug, name, printed_name, marks in byline:
         by_pk[paper_id].authors.append(Author(person_id, slug, name, printed_name, marks))
     awards = (
-        PaperAward.objects.filter(paper__in=ids)
+        filter_in(PaperAward.objects.all(), "paper", ids)
         .order_by("paper_id", "title")
         .values_list("paper_id", "title")
     )
     for paper_id, title in awards:
         by_pk[paper_id].awards.append(title)
     keywords = (
-        Paper.keywords.through.objects.filter(paper__in=ids)
+        filter_in(Paper.keywords.through.objects.all(), "paper", ids)
         .order_by("paper_id", Lower("keyword__name"), "keyword__slug")
         .values_list("paper_id", "keyword__slug", "keyword__name")
     )
     for paper_id, slug, name in keywords:
         by_pk[paper_id].keywords.append((slug, name))
     # In the papers' default order, as the prefetch of earlier_versions gives them.
-    earlier = Paper.objects.filter(published_version__in=ids).values_list(
+    earlier = filter_in(Paper.objects.all(), "published_version", ids).values_list(
         "published_version_id",
         "slug",
         "title",

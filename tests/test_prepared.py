@@ -67,7 +67,7 @@ def test_prepared_query_puts_each_value_in_every_place_it_is_used(db):
         lambda slug, title: Paper.objects.filter(slug=slug, title=title)
         .exclude(slug=F("title"), pk__in=Paper.objects.filter(slug=slug).values("pk"))
         .values_list("slug"),
-        arity=2,
+        kinds=(str, str),
     )
 
     assert query.rows("other", "same") == [("other",)]
@@ -173,3 +173,34 @@ def test_paper_page_html_is_what_it_was(client, paper_page_compiled):
     )
     assert '<a class="venue" href="/venues/' in html
     assert re.search(r"author *= \{Berg, Ann\}", html)
+
+
+def test_prepared_instances_are_the_querysets_with_select_related(db, django_assert_num_queries):
+    venue = VenueFactory(short_name="NSDI")
+    PaperFactory(slug="with", venue=venue, published_version=PaperFactory(slug="journal"))
+    PaperFactory(slug="without", venue=None)
+    query = PreparedQuery(
+        lambda pk: Paper.objects.select_related("venue", "published_version")
+        .filter(pk=pk)
+        .annotate(double=F("pk") * 2),
+        kinds=(int,),
+    )
+
+    for slug in ("with", "without"):
+        expected = Paper.objects.select_related("venue", "published_version").get(slug=slug)
+        with django_assert_num_queries(1):
+            (paper,) = query.instances(expected.pk)
+            assert (paper.venue, paper.published_version) == (
+                expected.venue,
+                expected.published_version,
+            )
+            assert paper.double == 2 * expected.pk
+        assert paper.title == expected.title and paper._state.adding is False
+    assert query.instances(10**9) == []
+
+
+def test_rows_of_models_are_refused_as_instances_of_values(db):
+    query = PreparedQuery(lambda slug: Paper.objects.filter(slug=slug).values_list("pk"))
+
+    with pytest.raises(TypeError, match="rows"):
+        query.instances("a")

@@ -84,10 +84,27 @@ def byline(paper, highlight=None) -> SafeString:
 
 
 def _byline(
-    authors: list[Author], complete: bool, highlight: int | None, url: tuple[str, str] | None = None
+    authors: list[Author],
+    complete: bool,
+    highlight: int | None,
+    url: tuple[str, str] | None = None,
+    made: dict | None = None,
 ) -> SafeString:
+    """``made``: the HTML of the places met so far, by what it prints, for a list whose
+    bylines share the highlight and URL: a person's page prints the person on each of their
+    papers, and their co-authors again and again (a thousand and more places)."""
     url = url or _url_pattern("people:detail")
-    html = ", ".join([_author_html(author, highlight, url) for author in authors])
+    if made is None:
+        html = ", ".join([_author_html(author, highlight, url) for author in authors])
+    else:
+        places = []
+        for author in authors:
+            key = (author.person_id, author.slug, author.name, author.printed_name, author.marks)
+            place = made.get(key)
+            if place is None:
+                place = made[key] = _author_html(author, highlight, url)
+            places.append(place)
+        html = ", ".join(places)
     if not complete:
         et_al = '<span title="The author list is incomplete.">et al.</span>'
         html = f"{html}, {et_al}" if html else et_al
@@ -159,9 +176,9 @@ def _keyword_pattern() -> tuple[str, str]:
     return _patterns[key]
 
 
-def _paper_item(paper: PaperItem, highlight: int | None, patterns) -> str:
+def _paper_item(paper: PaperItem, highlight: int | None, patterns, made: dict) -> str:
     """One paper of a list: ``<li class="paper">`` with title, byline, venue, year, status,
-    award badges, keywords and links (to its other versions too)."""
+    award badges, keywords and links (to its other versions too). ``made``: see _byline."""
     paper_pattern, venue_pattern, keyword_pattern, person_pattern = patterns
     title = _escape(paper.title)
     href = f"{paper_pattern[0]}{_escape(paper.slug)}{paper_pattern[1]}"
@@ -177,7 +194,7 @@ def _paper_item(paper: PaperItem, highlight: int | None, patterns) -> str:
         else ""
     )
     awards = "".join(f'<span class="badge">{_escape(award)}</span>' for award in paper.awards)
-    byline_html = _byline(paper.authors, paper.authors_complete, highlight, person_pattern)
+    byline_html = _byline(paper.authors, paper.authors_complete, highlight, person_pattern, made)
     parts = [
         '<li class="paper">\n',
         f'  <div class="paper-title"><a href="{href}">{title}</a></div>\n',
@@ -218,7 +235,8 @@ def paper_items(papers, highlight=None) -> SafeString:
         _keyword_pattern(),
         _url_pattern("people:detail"),
     )
-    html = "".join([_paper_item(_item(p), highlight, patterns) for p in papers])
+    made: dict = {}
+    html = "".join([_paper_item(_item(p), highlight, patterns, made) for p in papers])
     return mark_safe(html)  # noqa: S308 - every value above is escaped
 
 

@@ -300,3 +300,30 @@ def test_paper_list_items_builds_no_model_instance(listed):
         ("fast-arxiv", 0),
     ]
     assert built == []
+
+
+def test_paper_items_print_each_place_as_it_is_on_that_paper(paper):
+    """A list's bylines share the HTML of places printed alike (the same person, printed name
+    and marks), never of places that differ in any of them."""
+    bob = paper.authorships.get(position=2).person
+    second = PaperFactory(slug="second", title="Second")
+    AuthorshipFactory(paper=second, person=bob, position=1)  # no mark, his own name
+    AuthorshipFactory(paper=second, person=paper.authorships.get(position=3).person, position=2)
+    third = PaperFactory(slug="third", title="Third")
+    AuthorshipFactory(paper=third, person=bob, position=1, printed_name="B. Li", mentee=True)
+    papers = paper_list_items(Paper.objects.filter(pk__in=[paper.pk, second.pk, third.pk]))
+    by_slug = {item.slug: item for item in papers}
+
+    html = render_items([by_slug["fast"], by_slug["second"], by_slug["third"]], highlight=bob.pk)
+
+    bylines = [line for line in html.splitlines() if 'class="byline"' in line]
+    bob_self = BOB.replace('">B. Li</a>', '" class="author-self">B. Li</a>')
+    assert bylines[0] == f'  <div class="byline">{ALICE}, {bob_self}, {CAROL}</div>'
+    assert bylines[1] == (
+        '  <div class="byline"><a href="/people/bob-li/" class="author-self">Bob Li</a>, '
+        '<a href="/people/carol-wu/">Carol Wu</a></div>'  # her mark is the first paper's
+    )
+    assert bylines[2] == (
+        '  <div class="byline"><a href="/people/bob-li/" class="author-self">B. Li</a>'
+        '<span class="mark" title="mentee">‡</span></div>'
+    )
