@@ -339,7 +339,10 @@ class Paper(KeyedModel, MergeableModel, TimeStampedModel):
     # The title's key (case, accents, punctuation folded), kept on every save: the imports
     # find the papers a file repeats by it (publications.titles).
     title_key = TitleKeyField(max_length=500)
-    slug = models.SlugField(max_length=100, unique=True)
+    # Unique by a constraint (Meta), not unique=True, which on PostgreSQL adds a second index,
+    # for LIKE, and indexes the history's copy twice more: three indexes of random keys that
+    # nothing reads, which were a fifth of an import's time (docs/imports.md).
+    slug = models.SlugField(max_length=100, db_index=False)
     system_name = models.CharField(
         max_length=100, blank=True, help_text="The system's name used in talk, e.g. FuseLink."
     )
@@ -473,6 +476,7 @@ class Paper(KeyedModel, MergeableModel, TimeStampedModel):
         # Not db_index: on PostgreSQL that adds a second index, for LIKE, which nothing uses.
         indexes = [models.Index(fields=["title_key"], name="paper_title_key")]
         constraints = [
+            models.UniqueConstraint(fields=["slug"], name="unique_paper_slug"),
             *year_constraints("paper", "year"),
             models.CheckConstraint(condition=month_in_range("month"), name="paper_month_valid"),
             models.CheckConstraint(
@@ -580,7 +584,9 @@ class Authorship(TimeStampedModel):
     )
 
     objects = AuthorshipQuerySet.as_manager()
-    history = LabHistory(m2m_fields=["affiliations"])
+    # Versions are read by paper (a byline as it was), never by person: no index of the
+    # person's copy, which every byline row of an import wrote into at random.
+    history = LabHistory(m2m_fields=["affiliations"], no_db_index=["person"])
 
     class Meta:
         ordering = ["paper", "position"]
