@@ -57,3 +57,25 @@ def test_an_import_analyzes_the_tables_it_grew_once_committed(
 @pytest.mark.sqlite_only
 def test_on_sqlite_nothing_is_analyzed():
     assert refresh_statistics({Paper: 1000}) == []
+
+
+@pytest.mark.postgres_only
+def test_the_columns_plans_are_made_from_are_analyzed_not_the_long_texts():
+    """ANALYZE of the columns plans read (lab.core.bulk._planned_columns): sampling the
+    abstracts and the trigram indexes' upper(abstract) was most of an ANALYZE of the papers."""
+    for n in range(20):
+        PaperFactory(year=2000 + n, abstract=f"An abstract of paper {n}.")
+
+    assert refresh_statistics({Paper: 20}) == ["publications_paper"]
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT attname FROM pg_stats WHERE tablename = 'publications_paper'")
+        analyzed = {name for (name,) in cursor.fetchall()}
+        cursor.execute(
+            "SELECT count(*) FROM pg_stats WHERE tablename = 'publications_paper_abstract_trgm'"
+        )
+        (expression_stats,) = cursor.fetchone()
+    assert {"year", "slug", "venue_id", "title"} <= analyzed
+    assert not analyzed & {"abstract", "note", "curator_note"}
+    assert expression_stats == 0
+    assert counted_rows("publications_paper") == 20
