@@ -92,10 +92,9 @@ def _loaded(model: type[Model], db: str, values: dict) -> Model:
     return model.from_db(db, names, [values[name] for name in names])
 
 
-def _from_json(model: type[Model], row: dict, names) -> dict:
-    """The columns ``names`` of a JSON object as the model's values (SQLite's JSON gives
-    booleans as 0 and 1)."""
-    return {name: model._meta.get_field(name).to_python(row[name]) for name in names}
+#: The byline row's fields by column, to read its JSON values (SQLite's JSON gives booleans
+#: as 0 and 1).
+_AUTHORSHIP_FIELDS = tuple((name, Authorship._meta.get_field(name)) for name in AUTHORSHIP_COLUMNS)
 
 
 def _evaluated(model: type[Model], objects: list) -> QuerySet:
@@ -149,7 +148,10 @@ def paper_for_page(slug: str, *, using: str = DEFAULT_DB_ALIAS) -> Paper | None:
         authorship = _loaded(
             Authorship,
             using,
-            {"paper_id": paper.pk, **_from_json(Authorship, entry, AUTHORSHIP_COLUMNS)},
+            {
+                "paper_id": paper.pk,
+                **{name: field.to_python(entry[name]) for name, field in _AUTHORSHIP_FIELDS},
+            },
         )
         person = _loaded(
             Person,
@@ -171,11 +173,11 @@ def paper_for_page(slug: str, *, using: str = DEFAULT_DB_ALIAS) -> Paper | None:
     )
     lookups = []
     for name, present, queryset, model in (
-        ("awards", has_awards, PaperAward.objects.all(), PaperAward),
-        ("earlier_versions", has_earlier_versions, version_links(), Paper),
+        ("awards", has_awards, PaperAward.objects.all, PaperAward),
+        ("earlier_versions", has_earlier_versions, version_links, Paper),
     ):
-        if present:
-            lookups.append(Prefetch(name, queryset=queryset))
+        if present:  # the relation's queryset made only for a paper that has rows of it
+            lookups.append(Prefetch(name, queryset=queryset()))
         else:
             prefetched[name] = _evaluated(model, [])
     if lookups:
